@@ -1,0 +1,72 @@
+//! What one measured request leaves behind: when it started, how long it took, how it ended.
+
+use std::fmt;
+use std::time::Duration;
+
+/// One measured request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sample {
+    /// Send time, as an offset from the start of the case's measured span.
+    pub start: Duration,
+    /// Send to last body byte, measured on a monotonic clock.
+    pub latency: Duration,
+    /// Success, or why the request counts as an error.
+    pub outcome: Outcome,
+}
+
+impl Sample {
+    /// True when the request met every expectation.
+    pub fn is_ok(&self) -> bool {
+        matches!(self.outcome, Outcome::Ok)
+    }
+}
+
+/// How a request ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// The response met every expectation; its latency counts.
+    Ok,
+    /// The request is an error sample; its latency is kept but not in latency statistics.
+    Error(ErrorCause),
+}
+
+/// Why a request counts as an error. `Display` gives the key errors are counted under.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ErrorCause {
+    /// The status was not one the request expects.
+    Status(u16),
+    /// No complete response within the request's timeout.
+    Timeout,
+    /// The target actively refused the connection (nothing listening).
+    ConnectionRefused,
+    /// Any other failure to connect (DNS, reset, TLS).
+    Connect(String),
+    /// The connection broke while sending or reading the body.
+    Transport(String),
+    /// A check on the response failed (named by the check).
+    Check(String),
+}
+
+impl fmt::Display for ErrorCause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ErrorCause::Status(code) => write!(f, "status {code}"),
+            ErrorCause::Timeout => f.write_str("timeout"),
+            ErrorCause::ConnectionRefused => f.write_str("connection refused"),
+            ErrorCause::Connect(why) => write!(f, "connect error: {why}"),
+            ErrorCause::Transport(why) => write!(f, "transport error: {why}"),
+            ErrorCause::Check(name) => write!(f, "check failed: {name}"),
+        }
+    }
+}
+
+/// Everything one case's measured span produced.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Samples {
+    /// Every measured request, in completion order per task.
+    pub requests: Vec<Sample>,
+    /// Wall time of each concurrent round or burst: first send to last response.
+    pub rounds: Vec<Duration>,
+    /// The whole measured span, used for throughput.
+    pub elapsed: Duration,
+}
