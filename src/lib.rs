@@ -5,4 +5,19 @@
 //! verdict -> reports, and the modules below follow that order.
 
 pub mod units;
+pub mod yaml;
+pub mod suite;
+pub mod template;
+pub mod thresholds;
+pub mod fixtures;
+pub mod plan;
+pub mod exec;
 pub mod sample;
+pub mod stats;
+pub mod verdict;
+pub mod report;
+pub mod target;
+pub mod harness;
+pub mod reference_api;
+
+pub use harness::{run_harness, Harness};

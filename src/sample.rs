@@ -45,6 +45,8 @@ pub enum ErrorCause {
     Transport(String),
     /// A check on the response failed (named by the check).
     Check(String),
+    /// The rendered request could not be built (e.g. a header value with a newline).
+    InvalidRequest(String),
 }
 
 impl fmt::Display for ErrorCause {
@@ -56,6 +58,7 @@ impl fmt::Display for ErrorCause {
             ErrorCause::Connect(why) => write!(f, "connect error: {why}"),
             ErrorCause::Transport(why) => write!(f, "transport error: {why}"),
             ErrorCause::Check(name) => write!(f, "check failed: {name}"),
+            ErrorCause::InvalidRequest(why) => write!(f, "invalid request: {why}"),
         }
     }
 }

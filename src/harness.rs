@@ -1,0 +1,259 @@
+//! libtest-mimic glue: suites -> plans -> one trial per case, run one at a time.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use libtest_mimic::{Arguments, Failed, Trial};
+
+use crate::exec::{self, ExecError};
+use crate::fixtures::Fixtures;
+use crate::plan::{plan_suite, CasePlan};
+use crate::report::{CaseReport, Console, Report};
+use crate::stats::Summary;
+use crate::suite::{self, SuiteError};
+use crate::target::{Targets, BASE_URL_VAR};
+use crate::template::CustomFunction;
+use crate::thresholds::Thresholds;
+use crate::verdict::judge;
+
+/// A configured performance harness: where suites and thresholds are, what to target.
+#[derive(Debug, Clone)]
+pub struct Harness {
+    suites: PathBuf,
+    thresholds: PathBuf,
+    base_url: Option<String>,
+    fixtures: Fixtures,
+}
+
+impl Default for Harness {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Runs every suite under `suites/` as `cargo test` trials; the whole of a `tests/perf.rs`.
+pub fn run_harness() -> ! {
+    Harness::new().run()
+}
+
+impl Harness {
+    /// `suites/` and `thresholds.yaml` of the package under test, target from `PERF_BASE_URL`.
+    pub fn new() -> Self {
+        let root = std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(|| PathBuf::from("."), PathBuf::from);
+        Self {
+            suites: std::env::var_os("PERF_SUITES").map_or_else(|| root.join("suites"), PathBuf::from),
+            thresholds: std::env::var_os("PERF_THRESHOLDS").map_or_else(|| root.join("thresholds.yaml"), PathBuf::from),
+            base_url: std::env::var(BASE_URL_VAR).ok(),
+            fixtures: Fixtures::default(),
+        }
+    }
+
+    /// Reads suites from `dir` instead.
+    pub fn suites_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.suites = dir.into();
+        self
+    }
+
+    /// Reads bounds from `path` instead (a missing file means no bounds but the default
+    /// `error_rate: 0`).
+    pub fn thresholds_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.thresholds = path.into();
+        self
+    }
+
+    /// Sends every suite's requests to `url`, over `PERF_BASE_URL` and suites' own `base_url`.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// Registers a Rust data factory, called from templates as `{{ name(args...) }}`.
+    pub fn function(mut self, name: &str, function: CustomFunction) -> Self {
+        self.fixtures.add_function(name, function);
+        self
+    }
+
+    /// Runs the trials with the command-line arguments of `cargo test`, prints the summary
+    /// table, and exits with libtest's status.
+    pub fn run(self) -> ! {
+        let mut args = Arguments::from_args();
+        // Performance cases must never overlap, whatever --test-threads says.
+        args.test_threads = Some(1);
+        let session = Arc::new(Session::new(self.base_url.clone()));
+        let trials = self.trials(&session);
+        let conclusion = libtest_mimic::run(&args, trials);
+        let reports = session.take_reports();
+        let _ = Console.write(&reports, &mut std::io::stdout().lock());
+        session.targets.shutdown();
+        conclusion.exit()
+    }
+
+    /// Runs every case whose id contains `filter` (all when empty), without libtest, and
+    /// returns their reports; load errors come back as reports with `error` set.
+    pub fn run_cases(&self, filter: &str) -> Vec<CaseReport> {
+        let session = Arc::new(Session::new(self.base_url.clone()));
+        for trial in self.load() {
+            match trial {
+                Loaded::Case(case) if case.id.contains(filter) => {
+                    let _ = session.run_case(&case);
+                }
+                Loaded::Case(_) => {}
+                Loaded::Broken { id, error } if id.contains(filter) => session.push(CaseReport {
+                    id,
+                    description: "suite file".into(),
+                    target: String::new(),
+                    seed: 0,
+                    summary: None,
+                    verdict: None,
+                    error: Some(error),
+                }),
+                Loaded::Broken { .. } => {}
+            }
+        }
+        session.targets.shutdown();
+        session.take_reports()
+    }
+
+    fn trials(&self, session: &Arc<Session>) -> Vec<Trial> {
+        self.load()
+            .into_iter()
+            .map(|loaded| match loaded {
+                Loaded::Case(case) => {
+                    let session = Arc::clone(session);
+                    let (id, kind, ignore) = (case.id.clone(), case_kind(&case), case.ignore);
+                    Trial::test(id, move || session.run_case(&case)).with_kind(kind).with_ignored_flag(ignore)
+                }
+                Loaded::Broken { id, error } => Trial::test(id, move || Err(Failed::from(error))),
+            })
+            .collect()
+    }
+
+    /// Thresholds and every suite, planned; what cannot load becomes a broken entry.
+    fn load(&self) -> Vec<Loaded> {
+        let thresholds = match load_thresholds(&self.thresholds) {
+            Ok(t) => t,
+            Err(error) => return vec![Loaded::Broken { id: "thresholds::file".into(), error }],
+        };
+        let files = match suite::discover(&self.suites) {
+            Ok(files) => files,
+            Err(e) => {
+                let error = format!("{}: cannot read the suites folder: {e}", self.suites.display());
+                return vec![Loaded::Broken { id: "suites::folder".into(), error }];
+            }
+        };
+        let mut loaded = Vec::new();
+        for path in files {
+            let origin = display_path(&path);
+            let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("suite").to_string();
+            let planned = suite::load_file(&path, &origin)
+                .and_then(|(source, spec)| plan_suite(&source, spec, &thresholds, &self.fixtures));
+            match planned {
+                Ok(plan) => loaded.extend(plan.cases.into_iter().map(Loaded::Case)),
+                Err(e) => loaded.push(Loaded::Broken { id: format!("{stem}::suite_file"), error: broken(&e) }),
+            }
+        }
+        loaded
+    }
+}
+
+fn broken(error: &SuiteError) -> String {
+    format!("cannot load suite: {error}")
+}
+
+fn load_thresholds(path: &Path) -> Result<Thresholds, String> {
+    if !path.exists() {
+        return Ok(Thresholds::empty());
+    }
+    Thresholds::load(Path::new(&display_path(path))).map_err(|e| e.to_string())
+}
+
+/// A path as users see it: relative to the current directory when it is below it.
+fn display_path(path: &Path) -> String {
+    let cwd = std::env::current_dir().ok();
+    let shown = cwd.as_deref().and_then(|c| path.strip_prefix(c).ok()).unwrap_or(path);
+    shown.display().to_string()
+}
+
+fn case_kind(case: &CasePlan) -> &'static str {
+    match case.kind {
+        exec::Kind::Sequential(_) => "sequential",
+        exec::Kind::Concurrent(_) => "concurrent",
+        exec::Kind::Burst(_) => "burst",
+    }
+}
+
+enum Loaded {
+    Case(Arc<CasePlan>),
+    Broken { id: String, error: String },
+}
+
+/// What the trials of one run share: the runtime that measures, the targets, the reports.
+struct Session {
+    targets: Targets,
+    reports: Mutex<Vec<CaseReport>>,
+}
+
+impl Session {
+    fn new(base_url: Option<String>) -> Self {
+        Self { targets: Targets::new(base_url), reports: Mutex::new(Vec::new()) }
+    }
+
+    fn run_case(&self, case: &Arc<CasePlan>) -> Result<(), Failed> {
+        let report = self.measure(case);
+        let result = if report.passed() { Ok(()) } else { Err(Failed::from(report.failure_message())) };
+        self.push(report);
+        result
+    }
+
+    fn measure(&self, case: &Arc<CasePlan>) -> CaseReport {
+        let mut report = CaseReport {
+            id: case.id.clone(),
+            description: case.kind.describe(),
+            target: String::new(),
+            seed: case.seed,
+            summary: None,
+            verdict: None,
+            error: None,
+        };
+        let outcome = self.targets.resolve(case.base_url.as_deref()).and_then(|target| {
+            report.target = target.base_url.clone();
+            runtime()
+                .map_err(|e| ExecError::Client(format!("cannot start the measuring runtime: {e}")))?
+                .block_on(exec::execute(Arc::clone(case), target))
+        });
+        match outcome {
+            Ok(samples) => {
+                let summary = Summary::from_samples(&samples);
+                report.verdict = Some(judge(&summary, &case.bounds));
+                report.summary = Some(summary);
+            }
+            Err(e) => report.error = Some(e.to_string()),
+        }
+        report
+    }
+
+    fn push(&self, report: CaseReport) {
+        self.reports.lock().unwrap_or_else(|p| p.into_inner()).push(report);
+    }
+
+    fn take_reports(&self) -> Vec<CaseReport> {
+        std::mem::take(&mut *self.reports.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+}
+
+/// The runtime that sends and times requests: multi-threaded, so concurrent responses are
+/// read in parallel; the embedded API runs on runtimes of its own.
+fn runtime() -> Result<&'static tokio::runtime::Runtime, String> {
+    static RUNTIME: OnceLock<Result<tokio::runtime::Runtime, String>> = OnceLock::new();
+    RUNTIME
+        .get_or_init(|| {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .thread_name("perfgate-measure")
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())
+        })
+        .as_ref()
+        .map_err(Clone::clone)
+}

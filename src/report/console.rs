@@ -1,0 +1,78 @@
+//! The summary table printed after the trials.
+
+use std::io;
+
+use super::{CaseReport, Report};
+use crate::units::format_duration;
+
+/// A plain-text table, one row per case, like Locust's `--only-summary`.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Console;
+
+const HEADER: [&str; 11] = ["case", "requests", "errors", "min", "mean", "p50", "p95", "p99", "max", "req/s", "verdict"];
+
+impl Report for Console {
+    fn write(&self, reports: &[CaseReport], out: &mut dyn io::Write) -> io::Result<()> {
+        if reports.is_empty() {
+            return Ok(());
+        }
+        let rows: Vec<[String; 11]> = reports.iter().map(row).collect();
+        let mut widths = HEADER.map(str::len);
+        for row in &rows {
+            for (w, cell) in widths.iter_mut().zip(row) {
+                *w = (*w).max(cell.chars().count());
+            }
+        }
+        writeln!(out, "\nperfgate summary")?;
+        let line = |cells: &[String; 11]| {
+            cells
+                .iter()
+                .zip(widths)
+                .enumerate()
+                .map(|(i, (c, w))| if i == 0 { format!("{c:<w$}") } else { format!("{c:>w$}") })
+                .collect::<Vec<_>>()
+                .join("  ")
+        };
+        writeln!(out, "{}", line(&HEADER.map(String::from)))?;
+        for row in &rows {
+            writeln!(out, "{}", line(row).trim_end())?;
+        }
+        let causes: Vec<String> = reports
+            .iter()
+            .filter_map(|r| r.summary.as_ref().map(|s| (r, s)))
+            .filter(|(_, s)| !s.error_causes.is_empty())
+            .map(|(r, s)| {
+                let list: Vec<String> = s.error_causes.iter().map(|(c, n)| format!("{c} x{n}")).collect();
+                format!("  {}: {}", r.id, list.join(", "))
+            })
+            .collect();
+        if !causes.is_empty() {
+            writeln!(out, "errors by cause:")?;
+            for c in causes {
+                writeln!(out, "{c}")?;
+            }
+        }
+        let passed = reports.iter().filter(|r| r.passed()).count();
+        writeln!(out, "{passed} of {} cases met their bounds\n", reports.len())
+    }
+}
+
+fn row(report: &CaseReport) -> [String; 11] {
+    let dash = || "-".to_string();
+    let mut cells: [String; 11] = std::array::from_fn(|_| dash());
+    cells[0] = report.id.clone();
+    cells[10] = report.status().to_string();
+    if let Some(s) = &report.summary {
+        cells[1] = s.requests.to_string();
+        cells[2] = s.errors.to_string();
+        if let Some(l) = &s.latency {
+            for (cell, d) in cells[3..9].iter_mut().zip([l.min, l.mean, l.p50, l.p95, l.p99, l.max]) {
+                *cell = format_duration(d);
+            }
+        }
+        if let Some(rps) = s.throughput {
+            cells[9] = format!("{rps:.1}");
+        }
+    }
+    cells
+}

@@ -1,0 +1,106 @@
+//! Finding suite files and reading them into [`SuiteSpec`]s.
+
+use std::path::{Path, PathBuf};
+
+use super::{SuiteError, SuiteSpec};
+use crate::yaml;
+
+pub use crate::yaml::MAX_FILE_BYTES;
+
+/// A suite file's text and how to name it in messages.
+#[derive(Debug, Clone)]
+pub struct SuiteSource {
+    /// The file as shown to users, e.g. `suites/workers.yaml`.
+    pub origin: String,
+    /// The file stem, the suite's name when it sets none.
+    pub stem: String,
+    /// The file's text, kept to locate errors found after parsing.
+    pub text: String,
+}
+
+/// Every `*.yaml` / `*.yml` below `dir`, recursively, sorted by path.
+pub fn discover(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(next) = pending.pop() {
+        for entry in std::fs::read_dir(&next)? {
+            let path = entry?.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")) {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    Ok(found)
+}
+
+/// Reads and parses one suite file.
+pub fn load_file(path: &Path, origin: &str) -> Result<(SuiteSource, SuiteSpec), SuiteError> {
+    let text = yaml::read_file(path).map_err(|mut e| {
+        e.origin = origin.to_string();
+        SuiteError::Syntax(e)
+    })?;
+    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("suite").to_string();
+    let source = SuiteSource { origin: origin.to_string(), stem, text };
+    let spec = parse_str(&source.text, origin)?;
+    Ok((source, spec))
+}
+
+/// Parses suite YAML held in memory.
+pub fn parse_str(text: &str, origin: &str) -> Result<SuiteSpec, SuiteError> {
+    yaml::parse(text, origin).map_err(SuiteError::Syntax)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(text: &str) -> String {
+        parse_str(text, "suites/t.yaml").unwrap_err().to_string()
+    }
+
+    #[test]
+    fn parses_a_minimal_suite() {
+        let spec = parse_str(
+            "cases:\n  - name: health\n    kind: sequential\n    iterations: 5\n    request: { path: /health }\n",
+            "t.yaml",
+        )
+        .unwrap();
+        assert_eq!(spec.cases.len(), 1);
+        assert_eq!(spec.cases[0].iterations, Some(5));
+    }
+
+    #[test]
+    fn unknown_case_key_suggests_the_nearest() {
+        let e = err("cases:\n  - name: a\n    kind: sequential\n    iteration: 5\n    request: { path: / }\n");
+        assert!(e.starts_with("suites/t.yaml:4:5: cases[0]: unknown key `iteration`, did you mean `iterations`?"), "{e}");
+    }
+
+    #[test]
+    fn unknown_kind_is_named() {
+        let e = err("cases:\n  - name: a\n    kind: sequental\n    request: { path: / }\n");
+        assert!(e.contains("unknown value `sequental`, did you mean `sequential`?"), "{e}");
+        assert!(e.starts_with("suites/t.yaml:3:11:"), "{e}");
+    }
+
+    #[test]
+    fn missing_field_is_named() {
+        let e = err("cases:\n  - name: a\n    kind: sequential\n");
+        assert!(e.contains("missing field `request`"), "{e}");
+    }
+
+    #[test]
+    fn bad_duration_says_what_was_expected() {
+        let e = err("defaults: { timeout: -5ms }\ncases: []\n");
+        assert!(e.contains("non-negative"), "{e}");
+        assert!(e.starts_with("suites/t.yaml:1:"), "{e}");
+    }
+
+    #[test]
+    fn malformed_yaml_has_a_position() {
+        let e = err("cases:\n  - name: [unclosed\n");
+        assert!(e.starts_with("suites/t.yaml:"), "{e}");
+    }
+}

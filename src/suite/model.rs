@@ -1,0 +1,152 @@
+//! Serde types for suite files.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use crate::thresholds::Rules;
+use crate::units::HumanDuration;
+
+/// A YAML/JSON value as written; templated strings are compiled later.
+pub type Json = serde_json::Value;
+
+/// One suite file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SuiteSpec {
+    /// The suite's name, the first half of every case's `suite::case` id. Defaults to the file stem.
+    pub suite: Option<String>,
+    /// Free text shown in listings.
+    pub description: Option<String>,
+    /// Target for this suite when `PERF_BASE_URL` is not set.
+    pub base_url: Option<String>,
+    /// Seed for random data, so a run's data can be reproduced.
+    pub seed: Option<u64>,
+    /// Request settings every case starts from.
+    #[serde(default)]
+    pub defaults: RequestDefaults,
+    /// Named data factories, used as `{{ factory.NAME }}`.
+    #[serde(default)]
+    pub factories: BTreeMap<String, Json>,
+    /// The performance cases.
+    pub cases: Vec<CaseSpec>,
+}
+
+/// Suite-wide request settings.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequestDefaults {
+    /// Headers added to every request (a case's own headers win).
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    /// Per-request timeout (default 30s).
+    pub timeout: Option<HumanDuration>,
+    /// What every response must satisfy unless a case says otherwise.
+    pub expect: Option<ExpectSpec>,
+    /// Upper bound on one case's whole run (default 120s).
+    pub case_timeout: Option<HumanDuration>,
+}
+
+/// The kinds of case; each is one file under `exec/`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KindName {
+    /// N requests one after another.
+    Sequential,
+    /// N requests released at the same instant, for some rounds.
+    Concurrent,
+    /// Rounds of simultaneous requests with fresh data, some interval apart.
+    Burst,
+}
+
+impl KindName {
+    /// The name as written in YAML.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KindName::Sequential => "sequential",
+            KindName::Concurrent => "concurrent",
+            KindName::Burst => "burst",
+        }
+    }
+}
+
+/// One performance case as written. Kind-specific keys are optional here and checked per kind.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaseSpec {
+    /// Unique within the suite; the second half of the `suite::case` id.
+    pub name: String,
+    /// Free text shown in listings.
+    pub description: Option<String>,
+    /// How the requests are issued.
+    pub kind: KindName,
+    /// Run only with `-- --ignored` (stress cases, slow cases).
+    #[serde(default)]
+    pub ignore: bool,
+    /// The measured request.
+    pub request: RequestSpec,
+    /// Bounds carried by the case itself; they win over `thresholds.yaml`.
+    pub thresholds: Option<Rules>,
+    /// Upper bound on this case's whole run.
+    pub case_timeout: Option<HumanDuration>,
+    /// sequential: measured requests.
+    pub iterations: Option<u64>,
+    /// sequential: unmeasured requests first.
+    pub warmup: Option<u64>,
+    /// concurrent: requests released together.
+    pub concurrency: Option<u64>,
+    /// concurrent, burst: how many times.
+    pub rounds: Option<u64>,
+    /// concurrent: open a new connection per request inside the measured span.
+    pub fresh_connections: Option<bool>,
+    /// burst: requests fired at once per round.
+    pub size: Option<u64>,
+    /// burst: time from one round's start to the next one's.
+    pub interval: Option<HumanDuration>,
+}
+
+/// An HTTP request as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequestSpec {
+    /// HTTP method (default GET).
+    pub method: Option<String>,
+    /// Path joined to the base URL.
+    pub path: Option<String>,
+    /// Absolute URL, instead of `path`.
+    pub url: Option<String>,
+    /// Request headers (templated values).
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    /// Query parameters (templated values).
+    #[serde(default)]
+    pub query: BTreeMap<String, Json>,
+    /// JSON body (templated strings); sets `content-type: application/json`.
+    pub json: Option<Json>,
+    /// Raw body text (templated).
+    pub body: Option<String>,
+    /// Per-request timeout.
+    pub timeout: Option<HumanDuration>,
+    /// What the response must satisfy.
+    pub expect: Option<ExpectSpec>,
+}
+
+/// Expectations on a response.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectSpec {
+    /// Accepted status: `201`, `[200, 201]`, `2xx` (default: any 2xx).
+    pub status: Option<StatusSpec>,
+}
+
+/// Accepted statuses as written: a code, a class like `4xx`, or a list of either.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum StatusSpec {
+    /// One code, e.g. `201`.
+    Code(u16),
+    /// A class (`2xx`) or a code written as a string (`"201"`).
+    Text(String),
+    /// Any of several.
+    List(Vec<StatusSpec>),
+}

@@ -1,0 +1,60 @@
+//! Choosing the system under test: `PERF_BASE_URL`, a suite's `base_url`, or the embedded
+//! reference API started on first use.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use crate::exec::{ExecError, Target};
+use crate::reference_api::{ReferenceApi, RunningApi};
+
+/// The environment variable that points every suite at one server.
+pub const BASE_URL_VAR: &str = "PERF_BASE_URL";
+
+/// Targets shared by all cases of a run, created on first use.
+#[derive(Default)]
+pub struct Targets {
+    /// Overrides every suite's `base_url` (from `PERF_BASE_URL` or the harness builder).
+    pub forced: Option<String>,
+    by_url: Mutex<HashMap<String, Arc<Target>>>,
+    embedded: Mutex<Option<RunningApi>>,
+}
+
+impl Targets {
+    /// Targets with an optional base URL that wins over every suite's own.
+    pub fn new(forced: Option<String>) -> Self {
+        Self { forced: forced.filter(|u| !u.trim().is_empty()), ..Self::default() }
+    }
+
+    /// The target for a suite whose own `base_url` is `suite_url`.
+    pub fn resolve(&self, suite_url: Option<&str>) -> Result<Arc<Target>, ExecError> {
+        let url = match self.forced.as_deref().or(suite_url) {
+            Some(url) => url.to_string(),
+            None => self.embedded_url()?,
+        };
+        let mut cache = self.by_url.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(target) = cache.get(&url) {
+            return Ok(Arc::clone(target));
+        }
+        let target = Arc::new(Target::new(&url)?);
+        cache.insert(url, Arc::clone(&target));
+        Ok(target)
+    }
+
+    fn embedded_url(&self) -> Result<String, ExecError> {
+        let mut slot = self.embedded.lock().unwrap_or_else(|p| p.into_inner());
+        if slot.is_none() {
+            let api = ReferenceApi::new()
+                .start()
+                .map_err(|e| ExecError::Client(format!("cannot start the embedded reference API: {e}")))?;
+            *slot = Some(api);
+        }
+        Ok(slot.as_ref().map(|api| api.base_url().to_string()).unwrap_or_default())
+    }
+
+    /// Stops the embedded API, if it was started.
+    pub fn shutdown(&self) {
+        if let Some(api) = self.embedded.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            api.shutdown();
+        }
+    }
+}

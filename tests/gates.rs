@@ -1,0 +1,142 @@
+//! The harness end to end against the embedded reference API with injected faults.
+//! Timing margins are 10x: a slow endpoint is made far slower than its bound.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use perfgate::reference_api::{Fault, ReferenceApi};
+use perfgate::report::CaseReport;
+use perfgate::Harness;
+
+/// Writes `suite` as `suites/<name>.yaml` and `thresholds` beside it, returns the harness.
+fn harness(dir: &Path, name: &str, suite: &str, thresholds: &str) -> Harness {
+    let suites = dir.join("suites");
+    std::fs::create_dir_all(&suites).unwrap();
+    std::fs::write(suites.join(format!("{name}.yaml")), suite).unwrap();
+    std::fs::write(dir.join("thresholds.yaml"), thresholds).unwrap();
+    Harness::new().suites_dir(suites).thresholds_file(dir.join("thresholds.yaml"))
+}
+
+fn only(reports: Vec<CaseReport>) -> CaseReport {
+    assert_eq!(reports.len(), 1, "{reports:#?}");
+    reports.into_iter().next().unwrap()
+}
+
+const HEALTH_10: &str = "suite: gate\ncases:\n  - name: health\n    kind: sequential\n    iterations: 10\n    request: { path: /health }\n";
+
+#[test]
+fn slow_endpoint_fails_its_p95_gate() {
+    let api = ReferenceApi::new().fault("GET /health", Fault::delay(Duration::from_millis(300))).start().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let report = only(
+        harness(dir.path(), "gate", HEALTH_10, "cases:\n  \"gate::health\": { p95: 100ms }\n")
+            .base_url(api.base_url())
+            .run_cases(""),
+    );
+    assert!(!report.passed());
+    let message = report.failure_message();
+    assert!(message.contains("p95"), "{message}");
+    assert!(message.contains("bound 100ms"), "{message}");
+    assert!(message.contains("cases.\"gate::health\""), "{message}");
+}
+
+#[test]
+fn fast_endpoint_passes_a_generous_gate() {
+    let api = ReferenceApi::new().start().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let report = only(
+        harness(dir.path(), "gate", HEALTH_10, "defaults: { p95: 2s }\n").base_url(api.base_url()).run_cases(""),
+    );
+    assert!(report.passed(), "{}", report.failure_message());
+    let summary = report.summary.unwrap();
+    assert_eq!(summary.requests, 10);
+    assert_eq!(summary.ok, 10);
+}
+
+#[test]
+fn half_failing_endpoint_fails_on_error_rate_with_causes() {
+    let api = ReferenceApi::new().fault("GET /health", Fault::error_rate(0.5, 500)).start().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let suite = HEALTH_10.replace("iterations: 10", "iterations: 200");
+    let report = only(
+        harness(dir.path(), "gate", &suite, "defaults: { p95: 2s, error_rate: 1% }\n")
+            .base_url(api.base_url())
+            .run_cases(""),
+    );
+    assert!(!report.passed());
+    let message = report.failure_message();
+    assert!(message.contains("error_rate"), "{message}");
+    assert!(message.contains("status 500"), "{message}");
+    assert!(!message.contains("p95 "), "latency met its bound, only errors fail: {message}");
+}
+
+#[test]
+fn burst_registers_distinct_workers() {
+    let api = ReferenceApi::new().start().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let suite = r#"
+suite: reg
+factories:
+  worker:
+    name: "w-{{ seq }}"
+    capabilities: ["{{ one_of('a', 'b') }}"]
+    max_concurrent_tasks: "{{ random_int(1, 4) }}"
+cases:
+  - name: burst
+    kind: burst
+    size: 20
+    rounds: 3
+    interval: 50ms
+    request:
+      method: POST
+      path: /api/v1/workers/register
+      json: "{{ factory.worker }}"
+      expect: { status: 201 }
+"#;
+    let report = only(harness(dir.path(), "reg", suite, "defaults: { p95: 5s }\n").base_url(api.base_url()).run_cases(""));
+    assert!(report.passed(), "{}", report.failure_message());
+    let summary = report.summary.unwrap();
+    assert_eq!(summary.requests, 60);
+    assert!(summary.wall.is_some());
+    let stats = get_json(&format!("{}/api/v1/admin/stats", api.base_url()));
+    assert_eq!(stats["workers"], 60, "{stats}");
+}
+
+#[test]
+fn closed_port_fails_fast_naming_the_refused_connection() {
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let started = Instant::now();
+    let report = only(
+        harness(dir.path(), "gate", HEALTH_10, "").base_url(format!("http://127.0.0.1:{port}")).run_cases(""),
+    );
+    assert!(started.elapsed() < Duration::from_secs(20), "took {:?}", started.elapsed());
+    assert!(!report.passed());
+    let message = report.failure_message();
+    assert!(message.contains("connection refused x10"), "{message}");
+}
+
+#[test]
+fn broken_suite_is_its_own_failure_and_others_still_run() {
+    let api = ReferenceApi::new().start().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let harness = harness(dir.path(), "good", HEALTH_10, "");
+    std::fs::write(dir.path().join("suites/bad.yaml"), "cases:\n  - name: x\n    kind: sequential\n    iteration: 3\n").unwrap();
+    let reports = harness.base_url(api.base_url()).run_cases("");
+    assert_eq!(reports.len(), 2, "{reports:#?}");
+    let bad = reports.iter().find(|r| r.id == "bad::suite_file").expect("broken suite reported");
+    let error = bad.error.as_deref().unwrap();
+    assert!(error.contains("bad.yaml:4:5"), "{error}");
+    assert!(error.contains("did you mean `iterations`?"), "{error}");
+    let good = reports.iter().find(|r| r.id == "gate::health").expect("good suite ran");
+    assert!(good.passed(), "{}", good.failure_message());
+}
+
+/// A blocking GET for assertions, on its own runtime.
+fn get_json(url: &str) -> serde_json::Value {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async { reqwest::get(url).await.unwrap().json().await.unwrap() })
+}
