@@ -6,3 +6,4 @@
 
 pub mod units;
 pub mod sample;
+pub mod template;
