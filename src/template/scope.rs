@@ -1,0 +1,77 @@
+//! What templates may refer to: declared variables, custom functions and compiled factories.
+
+use super::{CustomFunction, ValueTemplate};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+/// What a template may refer to; built once per suite, before any template is compiled.
+///
+/// Names are resolved against the scope at compile time, so an unknown name is an error before
+/// any request is sent. A declared variable shadows a builtin of the same name when written
+/// bare (`{{ name }}`); a custom function shadows a builtin of the same name.
+#[derive(Clone, Default)]
+pub struct Scope {
+    variables: BTreeSet<String>,
+    functions: BTreeMap<String, CustomFunction>,
+    factories: BTreeMap<String, ValueTemplate>,
+}
+
+impl Scope {
+    /// An empty scope: builtins, `env.NAME` and literals only.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Declares a variable name; its value is supplied at render time through
+    /// [`Variables`](super::Variables).
+    pub fn with_variable(mut self, name: &str) -> Self {
+        self.variables.insert(name.to_string());
+        self
+    }
+
+    /// Registers a custom function, callable as `name(args...)` (or bare `name`).
+    pub fn with_function(mut self, name: &str, f: CustomFunction) -> Self {
+        self.functions.insert(name.to_string(), f);
+        self
+    }
+
+    /// Whether `name` was declared with [`Scope::with_variable`].
+    pub fn has_variable(&self, name: &str) -> bool {
+        self.variables.contains(name)
+    }
+
+    /// The compiled factory called `name`, if any.
+    pub fn factory(&self, name: &str) -> Option<&ValueTemplate> {
+        self.factories.get(name)
+    }
+
+    pub(crate) fn variables(&self) -> impl Iterator<Item = &str> {
+        self.variables.iter().map(String::as_str)
+    }
+
+    pub(crate) fn function(&self, name: &str) -> Option<&CustomFunction> {
+        self.functions.get(name)
+    }
+
+    pub(crate) fn function_names(&self) -> impl Iterator<Item = &str> {
+        self.functions.keys().map(String::as_str)
+    }
+
+    pub(crate) fn factory_names(&self) -> impl Iterator<Item = &str> {
+        self.factories.keys().map(String::as_str)
+    }
+
+    pub(crate) fn add_factory(&mut self, name: &str, template: ValueTemplate) {
+        self.factories.insert(name.to_string(), template);
+    }
+}
+
+impl fmt::Debug for Scope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Scope")
+            .field("variables", &self.variables)
+            .field("functions", &self.functions.keys().collect::<Vec<_>>())
+            .field("factories", &self.factories.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
