@@ -6,3 +6,7 @@
 
 pub mod units;
 pub mod sample;
+
+pub mod stats;
+pub mod thresholds;
+pub mod verdict;
