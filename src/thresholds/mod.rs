@@ -1,0 +1,167 @@
+//! `thresholds.yaml`: NFR bounds for cases, and which rule sets each bound.
+//!
+//! For each metric independently, the most specific rule wins: a case's inline thresholds (from
+//! its suite file) > an exact `suite::case` key > the most literal glob pattern that matches (ties:
+//! the later one in the file) > the case's suite > `defaults`. When nothing sets `error_rate`,
+//! its bound is 0: any error fails the case.
+
+mod error;
+mod file;
+mod rules;
+
+use std::io::Read;
+use std::path::Path;
+
+pub use error::ThresholdsError;
+pub use rules::{Limit, Metric, Rules, Throughput};
+
+use crate::units::Ratio;
+use file::{CaseRule, File};
+
+/// Files larger than this are refused before parsing.
+pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
+
+/// Source of the `error_rate` bound when no rule sets one.
+pub const BUILTIN_ERROR_RATE_SOURCE: &str = "built-in default (error_rate 0: any error fails)";
+
+/// One bound a case must meet, and the rule it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bound {
+    /// What is measured.
+    pub metric: Metric,
+    /// What is allowed.
+    pub limit: Limit,
+    /// The rule that set it, e.g. `thresholds.yaml: cases."tasks::submit_*".p95`.
+    pub source: String,
+}
+
+/// The parsed thresholds file.
+#[derive(Debug, Clone, Default)]
+pub struct Thresholds {
+    origin: String,
+    defaults: Rules,
+    suites: Vec<(String, Rules)>,
+    cases: Vec<CaseRule>,
+}
+
+impl Thresholds {
+    /// No rules at all: every case gets only the built-in `error_rate` bound of 0.
+    pub fn empty() -> Self {
+        Self::default()
+    }
+
+    /// Reads and parses a thresholds file; errors name `path` as given. A missing file is an
+    /// error; callers that treat a missing default file as "no thresholds" check for it first.
+    pub fn load(path: &Path) -> Result<Self, ThresholdsError> {
+        let origin = path.display().to_string();
+        let read_error = |source| ThresholdsError::Read {
+            path: origin.clone(),
+            source,
+        };
+        let file = std::fs::File::open(path).map_err(read_error)?;
+        let mut bytes = Vec::new();
+        // Reading one byte past the limit is enough to know it is too large, whatever the file is.
+        file.take(MAX_FILE_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(read_error)?;
+        if bytes.len() as u64 > MAX_FILE_BYTES {
+            return Err(ThresholdsError::TooLarge {
+                origin,
+                limit: MAX_FILE_BYTES,
+            });
+        }
+        let text = String::from_utf8(bytes).map_err(|err| {
+            let valid = &err.as_bytes()[..err.utf8_error().valid_up_to()];
+            let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
+            let column = valid.iter().rev().take_while(|&&b| b != b'\n').count() + 1;
+            ThresholdsError::Invalid {
+                origin: origin.clone(),
+                location: Some((line, column)),
+                message: "the file is not valid UTF-8".to_string(),
+            }
+        })?;
+        Self::parse(&text, &origin)
+    }
+
+    /// Parses thresholds YAML; `origin` names the text in errors and bound sources.
+    pub fn parse(text: &str, origin: &str) -> Result<Self, ThresholdsError> {
+        if text.len() as u64 > MAX_FILE_BYTES {
+            return Err(ThresholdsError::TooLarge {
+                origin: origin.to_string(),
+                limit: MAX_FILE_BYTES,
+            });
+        }
+        let file: File = if text.trim().is_empty() {
+            File::default()
+        } else {
+            serde_yaml::from_str(text).map_err(|err| error::from_yaml(&err, origin))?
+        };
+        Ok(Thresholds {
+            origin: origin.to_string(),
+            defaults: file.defaults.unwrap_or_default(),
+            suites: file.suites.map(|s| s.0).unwrap_or_default(),
+            cases: file.cases.map(|c| c.0).unwrap_or_default(),
+        })
+    }
+
+    /// Bounds for one case (or journey step, `case/step`), one per metric that any rule sets,
+    /// in `Metric::ALL` order. `inline` are the case's own thresholds from its suite file with a
+    /// label for them (`suites/tasks.yaml: case submit_20 thresholds`); sources append `.metric`.
+    pub fn resolve(&self, suite: &str, case: &str, inline: Option<(&Rules, &str)>) -> Vec<Bound> {
+        let name = format!("{suite}::{case}");
+        let exact = self.cases.iter().find(|c| c.key == name);
+        let mut globs: Vec<(usize, &CaseRule)> = self
+            .cases
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.key != name && c.pattern.matches(&name))
+            .collect();
+        // Most literal first; among equals, the later rule in the file first.
+        globs.sort_by(|(i, a), (j, b)| b.literal_chars.cmp(&a.literal_chars).then(j.cmp(i)));
+        let suite_rules = self.suites.iter().find(|(s, _)| s == suite).map(|(_, r)| r);
+        let origin = &self.origin;
+
+        Metric::ALL
+            .into_iter()
+            .filter_map(|metric| {
+                let case_source = |c: &CaseRule| format!("{origin}: cases.{:?}.{metric}", c.key);
+                let found = inline
+                    .and_then(|(rules, label)| {
+                        rules
+                            .limit(metric)
+                            .map(|l| (l, format!("{label}.{metric}")))
+                    })
+                    .or_else(|| exact.and_then(|c| Some((c.rules.limit(metric)?, case_source(c)))))
+                    .or_else(|| {
+                        globs
+                            .iter()
+                            .find_map(|(_, c)| Some((c.rules.limit(metric)?, case_source(c))))
+                    })
+                    .or_else(|| {
+                        let limit = suite_rules?.limit(metric)?;
+                        Some((limit, format!("{origin}: suites.{suite}.{metric}")))
+                    })
+                    .or_else(|| {
+                        let limit = self.defaults.limit(metric)?;
+                        Some((limit, format!("{origin}: defaults.{metric}")))
+                    })
+                    .or_else(|| {
+                        (metric == Metric::ErrorRate).then(|| {
+                            (
+                                Limit::RatioAtMost(Ratio(0.0)),
+                                BUILTIN_ERROR_RATE_SOURCE.to_string(),
+                            )
+                        })
+                    });
+                found.map(|(limit, source)| Bound {
+                    metric,
+                    limit,
+                    source,
+                })
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,255 @@
+//! The bounds one rule sets: the metrics users write under `defaults`, a suite, a case pattern,
+//! or a case's own `thresholds` in its suite file.
+
+use std::fmt;
+use std::time::Duration;
+
+use serde::de::{self, Deserializer, Visitor};
+use serde::Deserialize;
+
+use crate::units::{format_duration, HumanDuration, Ratio};
+
+/// A metric a bound can constrain. `Display` gives the key users write in YAML.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Metric {
+    /// Fastest successful request.
+    Min,
+    /// Mean latency of successful requests.
+    Mean,
+    /// Median latency.
+    P50,
+    /// 90th percentile latency.
+    P90,
+    /// 95th percentile latency.
+    P95,
+    /// 99th percentile latency.
+    P99,
+    /// Slowest successful request.
+    Max,
+    /// Sample standard deviation of latency.
+    Stddev,
+    /// Errors divided by requests.
+    ErrorRate,
+    /// Requests per second over the measured span (a lower bound).
+    Throughput,
+    /// Wall time of the slowest concurrent round or burst.
+    Wall,
+}
+
+impl Metric {
+    /// Every metric, in the order bounds are reported.
+    pub const ALL: [Metric; 11] = [
+        Metric::Min,
+        Metric::Mean,
+        Metric::P50,
+        Metric::P90,
+        Metric::P95,
+        Metric::P99,
+        Metric::Max,
+        Metric::Stddev,
+        Metric::ErrorRate,
+        Metric::Throughput,
+        Metric::Wall,
+    ];
+
+    /// The YAML key, e.g. `p95` or `error_rate`.
+    pub fn key(self) -> &'static str {
+        match self {
+            Metric::Min => "min",
+            Metric::Mean => "mean",
+            Metric::P50 => "p50",
+            Metric::P90 => "p90",
+            Metric::P95 => "p95",
+            Metric::P99 => "p99",
+            Metric::Max => "max",
+            Metric::Stddev => "stddev",
+            Metric::ErrorRate => "error_rate",
+            Metric::Throughput => "throughput",
+            Metric::Wall => "wall",
+        }
+    }
+}
+
+impl fmt::Display for Metric {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.key())
+    }
+}
+
+/// What a bound allows.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Limit {
+    /// A duration the metric must not exceed.
+    AtMost(Duration),
+    /// A ratio the metric must not exceed.
+    RatioAtMost(Ratio),
+    /// Requests per second the metric must reach.
+    RateAtLeast(f64),
+}
+
+impl fmt::Display for Limit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Limit::AtMost(d) => f.write_str(&format_bound(*d)),
+            Limit::RatioAtMost(r) => write!(f, "{r}"),
+            Limit::RateAtLeast(rate) => write!(f, "{rate} req/s"),
+        }
+    }
+}
+
+/// Formats a bound exactly, the way users write one (`100ms`, `1.5s`, `4s`), where
+/// `format_duration` rounds measured values to a readable precision.
+fn format_bound(d: Duration) -> String {
+    let nanos = d.as_nanos();
+    if nanos >= 1_000_000_000 && nanos % 1_000_000 == 0 {
+        format!("{}s", nanos as f64 / 1e9)
+    } else if nanos >= 1_000_000 && nanos % 1_000 == 0 {
+        format!("{}ms", nanos as f64 / 1e6)
+    } else {
+        format_duration(d)
+    }
+}
+
+/// A positive, finite rate in requests per second, written as `10`, `2.5` or `10 req/s`.
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
+pub struct Throughput(pub f64);
+
+impl Throughput {
+    /// A throughput, if `value` is positive and finite.
+    pub fn new(value: f64) -> Option<Self> {
+        (value.is_finite() && value > 0.0).then_some(Self(value))
+    }
+
+    /// Parses `10`, `2.5`, `10/s` or `10 req/s`.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let trimmed = text.trim();
+        let number = trimmed
+            .strip_suffix("req/s")
+            .or_else(|| trimmed.strip_suffix("/s"))
+            .unwrap_or(trimmed)
+            .trim();
+        number.parse().ok().and_then(Self::new).ok_or_else(|| {
+            format!("invalid throughput `{trimmed}`: expected a positive number of requests per second, such as `10`")
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for Throughput {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ThroughputVisitor;
+        impl Visitor<'_> for ThroughputVisitor {
+            type Value = Throughput;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a positive number of requests per second, such as `10`")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Throughput::parse(v).map_err(E::custom)
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                Throughput::parse(&v.to_string()).map_err(E::custom)
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                self.visit_f64(v as f64)
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                self.visit_f64(v as f64)
+            }
+        }
+        deserializer.deserialize_any(ThroughputVisitor)
+    }
+}
+
+/// The bounds one rule sets; every metric is optional. Also the shape of a case's inline
+/// `thresholds` in its suite file.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a mapping of metrics to bounds, such as `{ p95: 500ms, error_rate: 1% }`"
+)]
+pub struct Rules {
+    /// Upper bound on the fastest request.
+    pub min: Option<HumanDuration>,
+    /// Upper bound on mean latency.
+    pub mean: Option<HumanDuration>,
+    /// Upper bound on median latency.
+    pub p50: Option<HumanDuration>,
+    /// Upper bound on 90th percentile latency.
+    pub p90: Option<HumanDuration>,
+    /// Upper bound on 95th percentile latency.
+    pub p95: Option<HumanDuration>,
+    /// Upper bound on 99th percentile latency.
+    pub p99: Option<HumanDuration>,
+    /// Upper bound on the slowest request.
+    pub max: Option<HumanDuration>,
+    /// Upper bound on the latency standard deviation.
+    pub stddev: Option<HumanDuration>,
+    /// Upper bound on errors / requests.
+    pub error_rate: Option<Ratio>,
+    /// Lower bound on requests per second.
+    pub throughput: Option<Throughput>,
+    /// Upper bound on the slowest round's wall time.
+    pub wall: Option<HumanDuration>,
+}
+
+impl Rules {
+    /// The limit this rule sets on `metric`, if any.
+    pub fn limit(&self, metric: Metric) -> Option<Limit> {
+        let duration = |d: Option<HumanDuration>| d.map(|d| Limit::AtMost(d.0));
+        match metric {
+            Metric::Min => duration(self.min),
+            Metric::Mean => duration(self.mean),
+            Metric::P50 => duration(self.p50),
+            Metric::P90 => duration(self.p90),
+            Metric::P95 => duration(self.p95),
+            Metric::P99 => duration(self.p99),
+            Metric::Max => duration(self.max),
+            Metric::Stddev => duration(self.stddev),
+            Metric::ErrorRate => self.error_rate.map(Limit::RatioAtMost),
+            Metric::Throughput => self.throughput.map(|t| Limit::RateAtLeast(t.0)),
+            Metric::Wall => duration(self.wall),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn throughput_accepts_positive_rates_only() {
+        assert_eq!(Throughput::parse("10").unwrap().0, 10.0);
+        assert_eq!(Throughput::parse("2.5 req/s").unwrap().0, 2.5);
+        assert_eq!(Throughput::parse("4/s").unwrap().0, 4.0);
+        for bad in ["0", "-3", "fast", "inf", "NaN"] {
+            let err = Throughput::parse(bad).unwrap_err();
+            assert!(
+                err.contains("positive number of requests per second"),
+                "{bad}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn limits_display_as_users_write_them() {
+        assert_eq!(
+            Limit::AtMost(Duration::from_millis(100)).to_string(),
+            "100ms"
+        );
+        assert_eq!(
+            Limit::AtMost(Duration::from_millis(1500)).to_string(),
+            "1.5s"
+        );
+        assert_eq!(Limit::AtMost(Duration::from_secs(4)).to_string(), "4s");
+        assert_eq!(
+            Limit::AtMost(Duration::from_micros(2500)).to_string(),
+            "2.5ms"
+        );
+        assert_eq!(
+            Limit::AtMost(Duration::from_micros(800)).to_string(),
+            "800us"
+        );
+        assert_eq!(Limit::RatioAtMost(Ratio(0.0)).to_string(), "0%");
+        assert_eq!(Limit::RateAtLeast(100.0).to_string(), "100 req/s");
+        assert_eq!(Metric::ErrorRate.to_string(), "error_rate");
+    }
+}
