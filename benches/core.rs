@@ -18,7 +18,11 @@ fn million_samples() -> Samples {
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
-            let outcome = if i % 100 == 0 { Outcome::Error(ErrorCause::Status(500)) } else { Outcome::Ok };
+            let outcome = if i % 100 == 0 {
+                Outcome::Error(ErrorCause::Status(500))
+            } else {
+                Outcome::Ok
+            };
             Sample {
                 start: Duration::from_micros(i * 10),
                 latency: Duration::from_micros(500 + x % 50_000),
@@ -26,12 +30,18 @@ fn million_samples() -> Samples {
             }
         })
         .collect();
-    Samples { requests, rounds: vec![], elapsed: Duration::from_secs(10) }
+    Samples {
+        requests,
+        rounds: vec![],
+        elapsed: Duration::from_secs(10),
+    }
 }
 
 fn statistics(c: &mut Criterion) {
     let samples = million_samples();
-    c.bench_function("summary of 1M samples", |b| b.iter(|| Summary::from_samples(black_box(&samples))));
+    c.bench_function("summary of 1M samples", |b| {
+        b.iter(|| Summary::from_samples(black_box(&samples)))
+    });
 }
 
 fn templates(c: &mut Criterion) {
@@ -44,8 +54,11 @@ fn templates(c: &mut Criterion) {
             "max_concurrent_tasks": "{{ random_int(1, 8) }}",
         }),
     );
-    let scope = Scope::new().with_factories(&factories).expect("factories compile");
-    let body = ValueTemplate::compile(&serde_json::json!("{{ factory.worker }}"), &scope).expect("template compiles");
+    let scope = Scope::new()
+        .with_factories(&factories)
+        .expect("factories compile");
+    let body = ValueTemplate::compile(&serde_json::json!("{{ factory.worker }}"), &scope)
+        .expect("template compiles");
     let vars = HashMap::new();
     let mut seq = 0;
     c.bench_function("render worker factory", |b| {
@@ -58,9 +71,12 @@ fn templates(c: &mut Criterion) {
 }
 
 fn parsing(c: &mut Criterion) {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/suites/workers.yaml")).expect("suite file");
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/suites/workers.yaml"))
+        .expect("suite file");
     c.bench_function("parse workers suite", |b| {
-        b.iter(|| perfgate::suite::parse_str(black_box(&text), "suites/workers.yaml").expect("parses"))
+        b.iter(|| {
+            perfgate::suite::parse_str(black_box(&text), "suites/workers.yaml").expect("parses")
+        })
     });
 }
 

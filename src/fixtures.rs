@@ -13,7 +13,9 @@ pub struct Fixtures {
 
 impl fmt::Debug for Fixtures {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Fixtures").field("functions", &self.functions.keys().collect::<Vec<_>>()).finish()
+        f.debug_struct("Fixtures")
+            .field("functions", &self.functions.keys().collect::<Vec<_>>())
+            .finish()
     }
 }
 
@@ -25,6 +27,10 @@ impl Fixtures {
 
     /// The template scope with every registered function.
     pub fn scope(&self) -> Scope {
-        self.functions.iter().fold(Scope::new(), |scope, (name, f)| scope.with_function(name, f.clone()))
+        self.functions
+            .iter()
+            .fold(Scope::new(), |scope, (name, f)| {
+                scope.with_function(name, f.clone())
+            })
     }
 }

@@ -39,10 +39,13 @@ pub fn run_harness() -> ! {
 impl Harness {
     /// `suites/` and `thresholds.yaml` of the package under test, target from `PERF_BASE_URL`.
     pub fn new() -> Self {
-        let root = std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(|| PathBuf::from("."), PathBuf::from);
+        let root = std::env::var_os("CARGO_MANIFEST_DIR")
+            .map_or_else(|| PathBuf::from("."), PathBuf::from);
         Self {
-            suites: std::env::var_os("PERF_SUITES").map_or_else(|| root.join("suites"), PathBuf::from),
-            thresholds: std::env::var_os("PERF_THRESHOLDS").map_or_else(|| root.join("thresholds.yaml"), PathBuf::from),
+            suites: std::env::var_os("PERF_SUITES")
+                .map_or_else(|| root.join("suites"), PathBuf::from),
+            thresholds: std::env::var_os("PERF_THRESHOLDS")
+                .map_or_else(|| root.join("thresholds.yaml"), PathBuf::from),
             base_url: std::env::var(BASE_URL_VAR).ok(),
             fixtures: Fixtures::default(),
         }
@@ -121,7 +124,9 @@ impl Harness {
                 Loaded::Case(case) => {
                     let session = Arc::clone(session);
                     let (id, kind, ignore) = (case.id.clone(), case_kind(&case), case.ignore);
-                    Trial::test(id, move || session.run_case(&case)).with_kind(kind).with_ignored_flag(ignore)
+                    Trial::test(id, move || session.run_case(&case))
+                        .with_kind(kind)
+                        .with_ignored_flag(ignore)
                 }
                 Loaded::Broken { id, error } => Trial::test(id, move || Err(Failed::from(error))),
             })
@@ -132,24 +137,42 @@ impl Harness {
     fn load(&self) -> Vec<Loaded> {
         let thresholds = match load_thresholds(&self.thresholds) {
             Ok(t) => t,
-            Err(error) => return vec![Loaded::Broken { id: "thresholds::file".into(), error }],
+            Err(error) => {
+                return vec![Loaded::Broken {
+                    id: "thresholds::file".into(),
+                    error,
+                }]
+            }
         };
         let files = match suite::discover(&self.suites) {
             Ok(files) => files,
             Err(e) => {
-                let error = format!("{}: cannot read the suites folder: {e}", self.suites.display());
-                return vec![Loaded::Broken { id: "suites::folder".into(), error }];
+                let error = format!(
+                    "{}: cannot read the suites folder: {e}",
+                    self.suites.display()
+                );
+                return vec![Loaded::Broken {
+                    id: "suites::folder".into(),
+                    error,
+                }];
             }
         };
         let mut loaded = Vec::new();
         for path in files {
             let origin = display_path(&path);
-            let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("suite").to_string();
+            let stem = path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or("suite")
+                .to_string();
             let planned = suite::load_file(&path, &origin)
                 .and_then(|(source, spec)| plan_suite(&source, spec, &thresholds, &self.fixtures));
             match planned {
                 Ok(plan) => loaded.extend(plan.cases.into_iter().map(Loaded::Case)),
-                Err(e) => loaded.push(Loaded::Broken { id: format!("{stem}::suite_file"), error: broken(&e) }),
+                Err(e) => loaded.push(Loaded::Broken {
+                    id: format!("{stem}::suite_file"),
+                    error: broken(&e),
+                }),
             }
         }
         loaded
@@ -170,7 +193,10 @@ fn load_thresholds(path: &Path) -> Result<Thresholds, String> {
 /// A path as users see it: relative to the current directory when it is below it.
 fn display_path(path: &Path) -> String {
     let cwd = std::env::current_dir().ok();
-    let shown = cwd.as_deref().and_then(|c| path.strip_prefix(c).ok()).unwrap_or(path);
+    let shown = cwd
+        .as_deref()
+        .and_then(|c| path.strip_prefix(c).ok())
+        .unwrap_or(path);
     shown.display().to_string()
 }
 
@@ -195,12 +221,19 @@ struct Session {
 
 impl Session {
     fn new(base_url: Option<String>) -> Self {
-        Self { targets: Targets::new(base_url), reports: Mutex::new(Vec::new()) }
+        Self {
+            targets: Targets::new(base_url),
+            reports: Mutex::new(Vec::new()),
+        }
     }
 
     fn run_case(&self, case: &Arc<CasePlan>) -> Result<(), Failed> {
         let report = self.measure(case);
-        let result = if report.passed() { Ok(()) } else { Err(Failed::from(report.failure_message())) };
+        let result = if report.passed() {
+            Ok(())
+        } else {
+            Err(Failed::from(report.failure_message()))
+        };
         self.push(report);
         result
     }
@@ -215,12 +248,17 @@ impl Session {
             verdict: None,
             error: None,
         };
-        let outcome = self.targets.resolve(case.base_url.as_deref()).and_then(|target| {
-            report.target = target.base_url.clone();
-            runtime()
-                .map_err(|e| ExecError::Client(format!("cannot start the measuring runtime: {e}")))?
-                .block_on(exec::execute(Arc::clone(case), target))
-        });
+        let outcome = self
+            .targets
+            .resolve(case.base_url.as_deref())
+            .and_then(|target| {
+                report.target = target.base_url.clone();
+                runtime()
+                    .map_err(|e| {
+                        ExecError::Client(format!("cannot start the measuring runtime: {e}"))
+                    })?
+                    .block_on(exec::execute(Arc::clone(case), target))
+            });
         match outcome {
             Ok(samples) => {
                 let summary = Summary::from_samples(&samples);
@@ -233,7 +271,10 @@ impl Session {
     }
 
     fn push(&self, report: CaseReport) {
-        self.reports.lock().unwrap_or_else(|p| p.into_inner()).push(report);
+        self.reports
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(report);
     }
 
     fn take_reports(&self) -> Vec<CaseReport> {

@@ -9,9 +9,11 @@ use reqwest::Method;
 
 use crate::exec::Kind;
 use crate::fixtures::Fixtures;
-use crate::suite::{CaseSpec, ExpectSpec, Located, RequestSpec, StatusSpec, SuiteError, SuiteSource, SuiteSpec};
+use crate::suite::{
+    CaseSpec, ExpectSpec, Located, RequestSpec, StatusSpec, SuiteError, SuiteSource, SuiteSpec,
+};
 use crate::template::{Scope, TextTemplate, ValueTemplate};
-use crate::thresholds::{Bound, Thresholds};
+use crate::thresholds::{Bound, Metric, Thresholds};
 use crate::yaml::find_line;
 
 /// Per-request timeout when a suite sets none.
@@ -45,7 +47,7 @@ pub struct CasePlan {
     pub request: RequestPlan,
     /// The NFR bounds it must meet, each with the rule that set it.
     pub bounds: Vec<Bound>,
-    /// Seed for this case's random data.
+    /// The suite's seed (given or drawn), shown in failures so the data can be reproduced.
     pub seed: u64,
     /// Upper bound on the case's whole run.
     pub case_timeout: Duration,
@@ -111,7 +113,9 @@ pub struct StatusExpect {
 
 impl Default for StatusExpect {
     fn default() -> Self {
-        Self { ranges: vec![(200, 299)] }
+        Self {
+            ranges: vec![(200, 299)],
+        }
     }
 }
 
@@ -127,15 +131,22 @@ impl StatusExpect {
     }
 
     fn collect(spec: &StatusSpec, out: &mut Vec<(u16, u16)>) -> Result<(), String> {
-        let bad = |s: &str| format!("expect.status: `{s}` is not a status; use a code like `201`, a class like `2xx`, or a list");
+        let bad = |s: &str| {
+            format!("expect.status: `{s}` is not a status; use a code like `201`, a class like `2xx`, or a list")
+        };
         match spec {
             StatusSpec::Code(code) if (100..=599).contains(code) => out.push((*code, *code)),
             StatusSpec::Code(code) => return Err(bad(&code.to_string())),
             StatusSpec::Text(text) => {
                 let t = text.trim().to_ascii_lowercase();
-                if let Some(class) = t.strip_suffix("xx").and_then(|d| d.parse::<u16>().ok()).filter(|d| (1..=5).contains(d)) {
+                if let Some(class) = t
+                    .strip_suffix("xx")
+                    .and_then(|d| d.parse::<u16>().ok())
+                    .filter(|d| (1..=5).contains(d))
+                {
                     out.push((class * 100, class * 100 + 99));
-                } else if let Some(code) = t.parse::<u16>().ok().filter(|c| (100..=599).contains(c)) {
+                } else if let Some(code) = t.parse::<u16>().ok().filter(|c| (100..=599).contains(c))
+                {
                     out.push((code, code));
                 } else {
                     return Err(bad(text));
@@ -152,7 +163,9 @@ impl StatusExpect {
 
     /// True when `status` is accepted.
     pub fn accepts(&self, status: u16) -> bool {
-        self.ranges.iter().any(|(lo, hi)| (*lo..=*hi).contains(&status))
+        self.ranges
+            .iter()
+            .any(|(lo, hi)| (*lo..=*hi).contains(&status))
     }
 }
 
@@ -166,7 +179,11 @@ pub fn plan_suite(
     let locate = Locator { source };
     let name = spec.suite.clone().unwrap_or_else(|| source.stem.clone());
     if name.is_empty() || name.contains("::") || name.contains(char::is_whitespace) {
-        return Err(locate.error(None, "suite:", format!("suite name `{name}` must be non-empty, without spaces or `::`")));
+        return Err(locate.error(
+            None,
+            "suite:",
+            format!("suite name `{name}` must be non-empty, without spaces or `::`"),
+        ));
     }
     let scope = fixtures
         .scope()
@@ -178,11 +195,21 @@ pub fn plan_suite(
     let mut cases = Vec::with_capacity(spec.cases.len());
     for case in &spec.cases {
         if !seen.insert(case.name.as_str()) {
-            return Err(locate.error(None, &format!("name: {}", case.name), format!("case `{}` appears twice in the suite", case.name)));
+            return Err(locate.error(
+                None,
+                &format!("name: {}", case.name),
+                format!("case `{}` appears twice in the suite", case.name),
+            ));
         }
-        cases.push(Arc::new(plan_case(&locate, &name, &spec, case, thresholds, &scope, seed)?));
+        cases.push(Arc::new(plan_case(
+            &locate, &name, &spec, case, thresholds, &scope, seed,
+        )?));
     }
-    Ok(SuitePlan { name, origin: source.origin.clone(), cases })
+    Ok(SuitePlan {
+        name,
+        origin: source.origin.clone(),
+        cases,
+    })
 }
 
 fn plan_case(
@@ -196,12 +223,35 @@ fn plan_case(
 ) -> Result<CasePlan, SuiteError> {
     let at = Some(case.name.as_str());
     if case.name.is_empty() || case.name.contains("::") || case.name.contains(char::is_whitespace) {
-        return Err(locate.error(at, "name:", format!("case name `{}` must be non-empty, without spaces or `::`", case.name)));
+        return Err(locate.error(
+            at,
+            "name:",
+            format!(
+                "case name `{}` must be non-empty, without spaces or `::`",
+                case.name
+            ),
+        ));
     }
-    let kind = Kind::from_spec(case).map_err(|e| locate.error(at, &format!("{}:", e.key), e.message))?;
-    let request = plan_request(&case.request, spec, scope).map_err(|(key, msg)| locate.error(at, key, msg))?;
+    let kind =
+        Kind::from_spec(case).map_err(|e| locate.error(at, &format!("{}:", e.key), e.message))?;
+    let request = plan_request(&case.request, spec, scope)
+        .map_err(|(key, msg)| locate.error(at, key, msg))?;
     let inline_label = format!("{}: case {} thresholds", locate.source.origin, case.name);
-    let bounds = thresholds.resolve(suite, &case.name, case.thresholds.as_ref().map(|r| (r, inline_label.as_str())));
+    let mut bounds = thresholds.resolve(
+        suite,
+        &case.name,
+        case.thresholds.as_ref().map(|r| (r, inline_label.as_str())),
+    );
+    if !kind.has_rounds() {
+        // `wall` is the wall time of a round; rules that match a sequential case by pattern,
+        // suite or default have nothing to bound. Written on the case itself, it is a mistake.
+        if case.thresholds.as_ref().is_some_and(|r| r.wall.is_some()) {
+            let message =
+                "`wall` bounds the wall time of concurrent rounds and bursts; this case has none";
+            return Err(locate.error(at, "wall:", message));
+        }
+        bounds.retain(|b| b.metric != Metric::Wall);
+    }
     let case_timeout = case
         .case_timeout
         .or(spec.defaults.case_timeout)
@@ -214,7 +264,7 @@ fn plan_case(
         request,
         bounds,
         // Each case gets its own stream so adding a case does not change another case's data.
-        seed: seed ^ fnv1a(case.name.as_bytes()),
+        seed,
         case_timeout,
         base_url: spec.base_url.clone(),
         scope: Arc::clone(scope),
@@ -223,28 +273,53 @@ fn plan_case(
 
 type FieldError = (&'static str, String);
 
-fn plan_request(req: &RequestSpec, suite: &SuiteSpec, scope: &Scope) -> Result<RequestPlan, FieldError> {
+fn plan_request(
+    req: &RequestSpec,
+    suite: &SuiteSpec,
+    scope: &Scope,
+) -> Result<RequestPlan, FieldError> {
     let method_text = req.method.as_deref().unwrap_or("GET").to_ascii_uppercase();
     let method = Method::from_bytes(method_text.as_bytes())
         .map_err(|_| ("method:", format!("`{method_text}` is not an HTTP method")))?;
     let url = match (&req.path, &req.url) {
-        (Some(path), None) => UrlPlan::Path(TextTemplate::compile(path, scope).map_err(|e| ("path:", e.to_string()))?),
+        (Some(path), None) => {
+            UrlPlan::Path(TextTemplate::compile(path, scope).map_err(|e| ("path:", e.to_string()))?)
+        }
         (None, Some(url)) => {
-            if !(url.starts_with("http://") || url.starts_with("https://") || url.starts_with("{{")) {
+            if !(url.starts_with("http://") || url.starts_with("https://") || url.starts_with("{{"))
+            {
                 return Err(("url:", format!("`{url}` is not an absolute http(s) URL; use `path` for a path on the target")));
             }
-            UrlPlan::Absolute(TextTemplate::compile(url, scope).map_err(|e| ("url:", e.to_string()))?)
+            UrlPlan::Absolute(
+                TextTemplate::compile(url, scope).map_err(|e| ("url:", e.to_string()))?,
+            )
         }
         (Some(_), Some(_)) => return Err(("url:", "give either `path` or `url`, not both".into())),
-        (None, None) => return Err(("request:", "the request needs a `path` (joined to the base URL) or an absolute `url`".into())),
+        (None, None) => {
+            return Err((
+                "request:",
+                "the request needs a `path` (joined to the base URL) or an absolute `url`".into(),
+            ))
+        }
     };
     let mut headers = Vec::new();
-    let merged = suite.defaults.headers.iter().filter(|(k, _)| !req.headers.keys().any(|own| own.eq_ignore_ascii_case(k)));
+    let merged = suite
+        .defaults
+        .headers
+        .iter()
+        .filter(|(k, _)| !req.headers.keys().any(|own| own.eq_ignore_ascii_case(k)));
     for (name, value) in merged.chain(req.headers.iter()) {
-        let header = HeaderName::from_bytes(name.as_bytes()).map_err(|_| ("headers:", format!("`{name}` is not a valid header name")))?;
-        let template = TextTemplate::compile(value, scope).map_err(|e| ("headers:", e.to_string()))?;
+        let header = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| ("headers:", format!("`{name}` is not a valid header name")))?;
+        let template =
+            TextTemplate::compile(value, scope).map_err(|e| ("headers:", e.to_string()))?;
         let plan = if template.is_literal() {
-            HeaderPlan::Static(HeaderValue::from_str(value).map_err(|_| ("headers:", format!("the value of `{name}` is not a valid header value")))?)
+            HeaderPlan::Static(HeaderValue::from_str(value).map_err(|_| {
+                (
+                    "headers:",
+                    format!("the value of `{name}` is not a valid header value"),
+                )
+            })?)
         } else {
             HeaderPlan::Template(template)
         };
@@ -253,20 +328,46 @@ fn plan_request(req: &RequestSpec, suite: &SuiteSpec, scope: &Scope) -> Result<R
     let query = req
         .query
         .iter()
-        .map(|(k, v)| Ok((k.clone(), ValueTemplate::compile(v, scope).map_err(|e| ("query:", e.to_string()))?)))
+        .map(|(k, v)| {
+            Ok((
+                k.clone(),
+                ValueTemplate::compile(v, scope).map_err(|e| ("query:", e.to_string()))?,
+            ))
+        })
         .collect::<Result<Vec<_>, FieldError>>()?;
     let body = match (&req.json, &req.body) {
-        (Some(json), None) => BodyPlan::Json(ValueTemplate::compile(json, scope).map_err(|e| ("json:", e.to_string()))?),
-        (None, Some(text)) => BodyPlan::Text(TextTemplate::compile(text, scope).map_err(|e| ("body:", e.to_string()))?),
-        (Some(_), Some(_)) => return Err(("body:", "give either `json` or `body`, not both".into())),
+        (Some(json), None) => BodyPlan::Json(
+            ValueTemplate::compile(json, scope).map_err(|e| ("json:", e.to_string()))?,
+        ),
+        (None, Some(text)) => BodyPlan::Text(
+            TextTemplate::compile(text, scope).map_err(|e| ("body:", e.to_string()))?,
+        ),
+        (Some(_), Some(_)) => {
+            return Err(("body:", "give either `json` or `body`, not both".into()))
+        }
         (None, None) => BodyPlan::Empty,
     };
-    let timeout = req.timeout.or(suite.defaults.timeout).map_or(DEFAULT_REQUEST_TIMEOUT, |d| d.0);
+    let timeout = req
+        .timeout
+        .or(suite.defaults.timeout)
+        .map_or(DEFAULT_REQUEST_TIMEOUT, |d| d.0);
     if timeout.is_zero() {
-        return Err(("timeout:", "a request timeout must be greater than zero".into()));
+        return Err((
+            "timeout:",
+            "a request timeout must be greater than zero".into(),
+        ));
     }
-    let expect = expect_of(req.expect.as_ref().or(suite.defaults.expect.as_ref())).map_err(|m| ("expect:", m))?;
-    Ok(RequestPlan { method, url, headers, query, body, timeout, expect })
+    let expect = expect_of(req.expect.as_ref().or(suite.defaults.expect.as_ref()))
+        .map_err(|m| ("expect:", m))?;
+    Ok(RequestPlan {
+        method,
+        url,
+        headers,
+        query,
+        body,
+        timeout,
+        expect,
+    })
 }
 
 fn expect_of(spec: Option<&ExpectSpec>) -> Result<StatusExpect, String> {
@@ -296,10 +397,21 @@ impl Locator<'_> {
 }
 
 fn random_seed() -> u64 {
-    rand::random()
+    // Short enough to read and paste back as `seed:`.
+    u64::from(rand::random::<u32>())
+}
+
+impl CasePlan {
+    /// Seed of this case's random stream: each case gets its own, so adding a case does not
+    /// change another case's data.
+    pub fn data_seed(&self) -> u64 {
+        self.seed ^ fnv1a(self.name.as_bytes())
+    }
 }
 
 /// FNV-1a: a stable hash, so a case's seed does not change between runs or Rust versions.
 fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3))
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }

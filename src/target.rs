@@ -22,7 +22,10 @@ pub struct Targets {
 impl Targets {
     /// Targets with an optional base URL that wins over every suite's own.
     pub fn new(forced: Option<String>) -> Self {
-        Self { forced: forced.filter(|u| !u.trim().is_empty()), ..Self::default() }
+        Self {
+            forced: forced.filter(|u| !u.trim().is_empty()),
+            ..Self::default()
+        }
     }
 
     /// The target for a suite whose own `base_url` is `suite_url`.
@@ -43,17 +46,25 @@ impl Targets {
     fn embedded_url(&self) -> Result<String, ExecError> {
         let mut slot = self.embedded.lock().unwrap_or_else(|p| p.into_inner());
         if slot.is_none() {
-            let api = ReferenceApi::new()
-                .start()
-                .map_err(|e| ExecError::Client(format!("cannot start the embedded reference API: {e}")))?;
+            let api = ReferenceApi::new().start().map_err(|e| {
+                ExecError::Client(format!("cannot start the embedded reference API: {e}"))
+            })?;
             *slot = Some(api);
         }
-        Ok(slot.as_ref().map(|api| api.base_url().to_string()).unwrap_or_default())
+        Ok(slot
+            .as_ref()
+            .map(|api| api.base_url().to_string())
+            .unwrap_or_default())
     }
 
     /// Stops the embedded API, if it was started.
     pub fn shutdown(&self) {
-        if let Some(api) = self.embedded.lock().unwrap_or_else(|p| p.into_inner()).take() {
+        if let Some(api) = self
+            .embedded
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+        {
             api.shutdown();
         }
     }

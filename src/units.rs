@@ -37,8 +37,9 @@ impl HumanDuration {
                 ))
             }
         };
-        Self::from_nanos_f64(value * nanos_per_unit)
-            .ok_or_else(|| format!("invalid duration `{text}`: must be a finite, non-negative time"))
+        Self::from_nanos_f64(value * nanos_per_unit).ok_or_else(|| {
+            format!("invalid duration `{text}`: must be a finite, non-negative time")
+        })
     }
 
     /// Builds a duration from seconds, refusing negative, NaN and absurdly large values.
@@ -118,10 +119,13 @@ impl Ratio {
             Some(n) => (n.trim(), 100.0),
             None => (text, 1.0),
         };
-        let value: f64 = number
-            .parse()
-            .map_err(|_| format!("invalid ratio `{text}`: expected a fraction like `0.01` or a percentage like `1%`"))?;
-        Self::new(value / scale).ok_or_else(|| format!("invalid ratio `{text}`: must be between 0 and 1 (0% to 100%)"))
+        let value: f64 = number.parse().map_err(|_| {
+            format!(
+                "invalid ratio `{text}`: expected a fraction like `0.01` or a percentage like `1%`"
+            )
+        })?;
+        Self::new(value / scale)
+            .ok_or_else(|| format!("invalid ratio `{text}`: must be between 0 and 1 (0% to 100%)"))
     }
 
     /// A ratio, if `value` lies in `[0, 1]`.
@@ -153,7 +157,9 @@ impl<'de> Deserialize<'de> for Ratio {
                 Ratio::parse(v).map_err(E::custom)
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-                Ratio::new(v).ok_or_else(|| E::custom(format!("invalid ratio `{v}`: must be between 0 and 1")))
+                Ratio::new(v).ok_or_else(|| {
+                    E::custom(format!("invalid ratio `{v}`: must be between 0 and 1"))
+                })
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
                 self.visit_f64(v as f64)
@@ -178,14 +184,23 @@ mod tests {
         assert_eq!(HumanDuration::parse("1.5s").unwrap().0, ms(1500));
         assert_eq!(HumanDuration::parse("1m").unwrap().0, ms(60_000));
         assert_eq!(HumanDuration::parse("250").unwrap().0, ms(250));
-        assert_eq!(HumanDuration::parse("800us").unwrap().0, Duration::from_micros(800));
+        assert_eq!(
+            HumanDuration::parse("800us").unwrap().0,
+            Duration::from_micros(800)
+        );
     }
 
     #[test]
     fn rejects_bad_durations_with_reason() {
-        assert!(HumanDuration::parse("-5ms").unwrap_err().contains("non-negative"));
-        assert!(HumanDuration::parse("fast").unwrap_err().contains("expected a number"));
-        assert!(HumanDuration::parse("5 parsecs").unwrap_err().contains("unknown unit"));
+        assert!(HumanDuration::parse("-5ms")
+            .unwrap_err()
+            .contains("non-negative"));
+        assert!(HumanDuration::parse("fast")
+            .unwrap_err()
+            .contains("expected a number"));
+        assert!(HumanDuration::parse("5 parsecs")
+            .unwrap_err()
+            .contains("unknown unit"));
         assert!(HumanDuration::parse("NaNs").is_err());
     }
 
@@ -193,7 +208,9 @@ mod tests {
     fn parses_ratios_and_percentages() {
         assert_eq!(Ratio::parse("0.01").unwrap().0, 0.01);
         assert!((Ratio::parse("1%").unwrap().0 - 0.01).abs() < 1e-12);
-        assert!(Ratio::parse("150%").unwrap_err().contains("between 0 and 1"));
+        assert!(Ratio::parse("150%")
+            .unwrap_err()
+            .contains("between 0 and 1"));
         assert!(Ratio::parse("lots").is_err());
     }
 

@@ -36,7 +36,11 @@ impl std::error::Error for YamlError {}
 impl YamlError {
     /// An error at a known position.
     pub fn at(origin: &str, position: Option<(usize, usize)>, message: impl Into<String>) -> Self {
-        Self { origin: origin.to_string(), position, message: message.into() }
+        Self {
+            origin: origin.to_string(),
+            position,
+            message: message.into(),
+        }
     }
 }
 
@@ -53,7 +57,8 @@ pub fn read_file(path: &Path) -> Result<String, YamlError> {
             format!("file is {size} bytes; the limit is {MAX_FILE_BYTES} bytes"),
         ));
     }
-    std::fs::read_to_string(path).map_err(|e| YamlError::at(&origin, None, format!("cannot read file: {e}")))
+    std::fs::read_to_string(path)
+        .map_err(|e| YamlError::at(&origin, None, format!("cannot read file: {e}")))
 }
 
 /// Parses YAML text into `T`, turning serde_yaml's errors into [`YamlError`]s.
@@ -62,7 +67,10 @@ pub fn parse<T: DeserializeOwned>(text: &str, origin: &str) -> Result<T, YamlErr
         return Err(YamlError::at(
             origin,
             None,
-            format!("document is {} bytes; the limit is {MAX_FILE_BYTES} bytes", text.len()),
+            format!(
+                "document is {} bytes; the limit is {MAX_FILE_BYTES} bytes",
+                text.len()
+            ),
         ));
     }
     serde_yaml::from_str(text).map_err(|e| convert(&e, origin))
@@ -75,7 +83,8 @@ pub fn convert(error: &serde_yaml::Error, origin: &str) -> YamlError {
     if let Some(cut) = message.rfind(" at line ") {
         message.truncate(cut);
     }
-    if message.contains("repetition limit exceeded") || message.contains("recursion limit exceeded") {
+    if message.contains("repetition limit exceeded") || message.contains("recursion limit exceeded")
+    {
         message = format!("{message}: aliases expand too far; the file is refused");
     }
     YamlError::at(origin, position, with_suggestion(&message))
@@ -84,13 +93,19 @@ pub fn convert(error: &serde_yaml::Error, origin: &str) -> YamlError {
 /// Rewrites serde's "unknown field `x`, expected one of `a`, `b`" with the nearest valid name.
 fn with_suggestion(message: &str) -> String {
     for (marker, noun) in [("unknown field `", "key"), ("unknown variant `", "value")] {
-        let Some(start) = message.find(marker) else { continue };
+        let Some(start) = message.find(marker) else {
+            continue;
+        };
         let rest = &message[start + marker.len()..];
         let Some(end) = rest.find('`') else { continue };
         let found = &rest[..end];
         let expected: Vec<&str> = rest[end + 1..].split('`').skip(1).step_by(2).collect();
         let prefix = message[..start].to_string();
-        let list = expected.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", ");
+        let list = expected
+            .iter()
+            .map(|e| format!("`{e}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
         let mut out = format!("{prefix}unknown {noun} `{found}`");
         if let Some(best) = nearest(found, &expected) {
             out.push_str(&format!(", did you mean `{best}`?"));
@@ -116,11 +131,14 @@ pub fn nearest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
 /// The 1-based line of the first line at or after `from_line` whose trimmed text starts with
 /// `needle` (such as `name: submit_20` or `iterations:`), with the column where it starts.
 pub fn find_line(text: &str, from_line: usize, needle: &str) -> Option<(usize, usize)> {
-    text.lines().enumerate().skip(from_line.saturating_sub(1)).find_map(|(i, line)| {
-        let trimmed = line.trim_start().trim_start_matches("- ");
-        let indent = line.len() - trimmed.len();
-        trimmed.starts_with(needle).then_some((i + 1, indent + 1))
-    })
+    text.lines()
+        .enumerate()
+        .skip(from_line.saturating_sub(1))
+        .find_map(|(i, line)| {
+            let trimmed = line.trim_start().trim_start_matches("- ");
+            let indent = line.len() - trimmed.len();
+            trimmed.starts_with(needle).then_some((i + 1, indent + 1))
+        })
 }
 
 #[cfg(test)]
@@ -141,7 +159,7 @@ mod tests {
         let err = parse::<Vec<Case>>("- name: a\n  iteration: 3\n", "suites/x.yaml").unwrap_err();
         assert_eq!(
             err.to_string(),
-            "suites/x.yaml:2:3: [0]: unknown key `iteration`, did you mean `iterations`? \
+            "suites/x.yaml:2:3: .[0]: unknown key `iteration`, did you mean `iterations`? \
              (expected one of `name`, `iterations`)"
         );
     }
@@ -149,7 +167,10 @@ mod tests {
     #[test]
     fn alias_bomb_is_refused() {
         let mut text = String::from("a: &a [x,x,x,x,x,x,x,x,x]\n");
-        for (prev, name) in ["a", "b", "c", "d", "e", "f", "g", "h"].iter().zip(["b", "c", "d", "e", "f", "g", "h", "i"]) {
+        for (prev, name) in ["a", "b", "c", "d", "e", "f", "g", "h"]
+            .iter()
+            .zip(["b", "c", "d", "e", "f", "g", "h", "i"])
+        {
             text.push_str(&format!("{name}: &{name} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]\n"));
         }
         let err = parse::<serde_yaml::Value>(&text, "bomb.yaml").unwrap_err();

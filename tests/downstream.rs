@@ -8,7 +8,10 @@ use std::process::{Command, Output};
 fn target_dir() -> PathBuf {
     let exe = std::env::current_exe().expect("test binary path");
     // target/<profile>/deps/<binary>
-    exe.ancestors().nth(3).expect("target directory").to_path_buf()
+    exe.ancestors()
+        .nth(3)
+        .expect("target directory")
+        .to_path_buf()
 }
 
 fn cargo(project: &Path, args: &[&str]) -> Output {
@@ -24,7 +27,11 @@ fn cargo(project: &Path, args: &[&str]) -> Output {
 }
 
 fn text(output: &Output) -> String {
-    format!("{}\n{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
+    format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
 }
 
 #[test]
@@ -41,10 +48,20 @@ fn a_dependent_project_runs_its_suites_with_three_lines() {
         ),
     )
     .unwrap();
+    // The same dependency versions as perfgate's own build, so compiled crates are reused.
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.lock"),
+        project.join("Cargo.lock"),
+    )
+    .unwrap();
     std::fs::create_dir_all(project.join("src")).unwrap();
     std::fs::write(project.join("src/lib.rs"), "").unwrap();
     std::fs::create_dir_all(project.join("tests")).unwrap();
-    std::fs::write(project.join("tests/perf.rs"), "fn main() {\n    perfgate::run_harness()\n}\n").unwrap();
+    std::fs::write(
+        project.join("tests/perf.rs"),
+        "fn main() {\n    perfgate::run_harness()\n}\n",
+    )
+    .unwrap();
     std::fs::create_dir_all(project.join("suites")).unwrap();
     std::fs::write(
         project.join("suites/api.yaml"),
@@ -57,13 +74,16 @@ fn a_dependent_project_runs_its_suites_with_three_lines() {
     let listed = cargo(project, &["test", "--test", "perf", "--", "--list"]);
     let out = text(&listed);
     assert!(listed.status.success(), "{out}");
-    assert!(out.contains("api::health: sequential"), "{out}");
-    assert!(out.contains("api::list: sequential"), "{out}");
+    assert!(out.contains("[sequential] api::health: test"), "{out}");
+    assert!(out.contains("[sequential] api::list: test"), "{out}");
 
     let run = cargo(project, &["test", "--test", "perf", "--", "api::health"]);
     let out = text(&run);
     assert!(run.status.success(), "{out}");
-    assert!(out.contains("test api::health ... ok"), "{out}");
+    assert!(
+        out.contains("test [sequential] api::health ... ok"),
+        "{out}"
+    );
     assert!(out.contains("1 filtered out"), "{out}");
     assert!(out.contains("perfgate summary"), "{out}");
 }

@@ -14,7 +14,9 @@ fn harness(dir: &Path, name: &str, suite: &str, thresholds: &str) -> Harness {
     std::fs::create_dir_all(&suites).unwrap();
     std::fs::write(suites.join(format!("{name}.yaml")), suite).unwrap();
     std::fs::write(dir.join("thresholds.yaml"), thresholds).unwrap();
-    Harness::new().suites_dir(suites).thresholds_file(dir.join("thresholds.yaml"))
+    Harness::new()
+        .suites_dir(suites)
+        .thresholds_file(dir.join("thresholds.yaml"))
 }
 
 fn only(reports: Vec<CaseReport>) -> CaseReport {
@@ -26,12 +28,20 @@ const HEALTH_10: &str = "suite: gate\ncases:\n  - name: health\n    kind: sequen
 
 #[test]
 fn slow_endpoint_fails_its_p95_gate() {
-    let api = ReferenceApi::new().fault("GET /health", Fault::delay(Duration::from_millis(300))).start().unwrap();
+    let api = ReferenceApi::new()
+        .fault("GET /health", Fault::delay(Duration::from_millis(300)))
+        .start()
+        .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let report = only(
-        harness(dir.path(), "gate", HEALTH_10, "cases:\n  \"gate::health\": { p95: 100ms }\n")
-            .base_url(api.base_url())
-            .run_cases(""),
+        harness(
+            dir.path(),
+            "gate",
+            HEALTH_10,
+            "cases:\n  \"gate::health\": { p95: 100ms }\n",
+        )
+        .base_url(api.base_url())
+        .run_cases(""),
     );
     assert!(!report.passed());
     let message = report.failure_message();
@@ -45,7 +55,9 @@ fn fast_endpoint_passes_a_generous_gate() {
     let api = ReferenceApi::new().start().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let report = only(
-        harness(dir.path(), "gate", HEALTH_10, "defaults: { p95: 2s }\n").base_url(api.base_url()).run_cases(""),
+        harness(dir.path(), "gate", HEALTH_10, "defaults: { p95: 2s }\n")
+            .base_url(api.base_url())
+            .run_cases(""),
     );
     assert!(report.passed(), "{}", report.failure_message());
     let summary = report.summary.unwrap();
@@ -55,19 +67,30 @@ fn fast_endpoint_passes_a_generous_gate() {
 
 #[test]
 fn half_failing_endpoint_fails_on_error_rate_with_causes() {
-    let api = ReferenceApi::new().fault("GET /health", Fault::error_rate(0.5, 500)).start().unwrap();
+    let api = ReferenceApi::new()
+        .fault("GET /health", Fault::error_rate(0.5, 500))
+        .start()
+        .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let suite = HEALTH_10.replace("iterations: 10", "iterations: 200");
     let report = only(
-        harness(dir.path(), "gate", &suite, "defaults: { p95: 2s, error_rate: 1% }\n")
-            .base_url(api.base_url())
-            .run_cases(""),
+        harness(
+            dir.path(),
+            "gate",
+            &suite,
+            "defaults: { p95: 2s, error_rate: 1% }\n",
+        )
+        .base_url(api.base_url())
+        .run_cases(""),
     );
     assert!(!report.passed());
     let message = report.failure_message();
     assert!(message.contains("error_rate"), "{message}");
     assert!(message.contains("status 500"), "{message}");
-    assert!(!message.contains("p95 "), "latency met its bound, only errors fail: {message}");
+    assert!(
+        !message.contains("p95 "),
+        "latency met its bound, only errors fail: {message}"
+    );
 }
 
 #[test]
@@ -93,7 +116,11 @@ cases:
       json: "{{ factory.worker }}"
       expect: { status: 201 }
 "#;
-    let report = only(harness(dir.path(), "reg", suite, "defaults: { p95: 5s }\n").base_url(api.base_url()).run_cases(""));
+    let report = only(
+        harness(dir.path(), "reg", suite, "defaults: { p95: 5s }\n")
+            .base_url(api.base_url())
+            .run_cases(""),
+    );
     assert!(report.passed(), "{}", report.failure_message());
     let summary = report.summary.unwrap();
     assert_eq!(summary.requests, 60);
@@ -111,9 +138,15 @@ fn closed_port_fails_fast_naming_the_refused_connection() {
     let dir = tempfile::tempdir().unwrap();
     let started = Instant::now();
     let report = only(
-        harness(dir.path(), "gate", HEALTH_10, "").base_url(format!("http://127.0.0.1:{port}")).run_cases(""),
+        harness(dir.path(), "gate", HEALTH_10, "")
+            .base_url(format!("http://127.0.0.1:{port}"))
+            .run_cases(""),
     );
-    assert!(started.elapsed() < Duration::from_secs(20), "took {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "took {:?}",
+        started.elapsed()
+    );
     assert!(!report.passed());
     let message = report.failure_message();
     assert!(message.contains("connection refused x10"), "{message}");
@@ -124,19 +157,32 @@ fn broken_suite_is_its_own_failure_and_others_still_run() {
     let api = ReferenceApi::new().start().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let harness = harness(dir.path(), "good", HEALTH_10, "");
-    std::fs::write(dir.path().join("suites/bad.yaml"), "cases:\n  - name: x\n    kind: sequential\n    iteration: 3\n").unwrap();
+    std::fs::write(
+        dir.path().join("suites/bad.yaml"),
+        "cases:\n  - name: x\n    kind: sequential\n    iteration: 3\n",
+    )
+    .unwrap();
     let reports = harness.base_url(api.base_url()).run_cases("");
     assert_eq!(reports.len(), 2, "{reports:#?}");
-    let bad = reports.iter().find(|r| r.id == "bad::suite_file").expect("broken suite reported");
+    let bad = reports
+        .iter()
+        .find(|r| r.id == "bad::suite_file")
+        .expect("broken suite reported");
     let error = bad.error.as_deref().unwrap();
     assert!(error.contains("bad.yaml:4:5"), "{error}");
     assert!(error.contains("did you mean `iterations`?"), "{error}");
-    let good = reports.iter().find(|r| r.id == "gate::health").expect("good suite ran");
+    let good = reports
+        .iter()
+        .find(|r| r.id == "gate::health")
+        .expect("good suite ran");
     assert!(good.passed(), "{}", good.failure_message());
 }
 
 /// A blocking GET for assertions, on its own runtime.
 fn get_json(url: &str) -> serde_json::Value {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async { reqwest::get(url).await.unwrap().json().await.unwrap() })
 }

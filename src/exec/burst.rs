@@ -32,12 +32,25 @@ impl BurstPlan {
     /// Reads `size` (required), `rounds` and `interval`.
     pub fn from_spec(spec: &CaseSpec) -> Result<Self, KindError> {
         let size = count("size", spec.size, None, 1, MAX_SIMULTANEOUS)?;
-        let rounds = count("rounds", spec.rounds, Some(1), 1, MAX_REQUESTS_PER_CASE / size)?;
+        let rounds = count(
+            "rounds",
+            spec.rounds,
+            Some(1),
+            1,
+            MAX_REQUESTS_PER_CASE / size,
+        )?;
         let interval = spec.interval.map_or(Duration::ZERO, |d| d.0);
         if interval > MAX_INTERVAL {
-            return Err(KindError::new("interval", "`interval` is over an hour; bursts this far apart belong in a soak test"));
+            return Err(KindError::new(
+                "interval",
+                "`interval` is over an hour; bursts this far apart belong in a soak test",
+            ));
         }
-        Ok(Self { size, rounds, interval })
+        Ok(Self {
+            size,
+            rounds,
+            interval,
+        })
     }
 
     /// E.g. `bursts of 10 x 3 rounds, 500ms apart`.
@@ -55,10 +68,17 @@ impl BurstPlan {
         let n = self.size as usize;
         let client = run.target.pooled.clone();
         let run = Arc::new(run);
-        let mut samples = Samples { requests: Vec::with_capacity(n * self.rounds as usize), ..Samples::default() };
+        let mut samples = Samples {
+            requests: Vec::with_capacity(n * self.rounds as usize),
+            ..Samples::default()
+        };
         let first = Instant::now();
         for round in 0..self.rounds {
-            if let Some(at) = self.interval.checked_mul(round as u32).and_then(|d| first.checked_add(d)) {
+            if let Some(at) = self
+                .interval
+                .checked_mul(round as u32)
+                .and_then(|d| first.checked_add(d))
+            {
                 sleep_until(at).await;
             }
             let round = release_together(&run, &client, n).await;

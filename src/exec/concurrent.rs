@@ -26,26 +26,50 @@ impl ConcurrentPlan {
     /// Reads `concurrency` (required), `rounds` and `fresh_connections`.
     pub fn from_spec(spec: &CaseSpec) -> Result<Self, KindError> {
         let concurrency = count("concurrency", spec.concurrency, None, 1, MAX_SIMULTANEOUS)?;
-        let rounds = count("rounds", spec.rounds, Some(1), 1, MAX_REQUESTS_PER_CASE / concurrency)?;
-        Ok(Self { concurrency, rounds, fresh_connections: spec.fresh_connections.unwrap_or(false) })
+        let rounds = count(
+            "rounds",
+            spec.rounds,
+            Some(1),
+            1,
+            MAX_REQUESTS_PER_CASE / concurrency,
+        )?;
+        Ok(Self {
+            concurrency,
+            rounds,
+            fresh_connections: spec.fresh_connections.unwrap_or(false),
+        })
     }
 
     /// E.g. `20 concurrent requests x 3 rounds`.
     pub fn describe(&self) -> String {
-        let conns = if self.fresh_connections { ", fresh connections" } else { "" };
-        format!("{} concurrent requests x {} round(s){conns}", self.concurrency, self.rounds)
+        let conns = if self.fresh_connections {
+            ", fresh connections"
+        } else {
+            ""
+        };
+        format!(
+            "{} concurrent requests x {} round(s){conns}",
+            self.concurrency, self.rounds
+        )
     }
 
     /// Each round: connections ready, all requests rendered and waiting, then one release.
     pub async fn run(&self, mut run: CaseRun) -> Samples {
         let n = self.concurrency as usize;
-        let client = if self.fresh_connections { run.target.fresh.clone() } else { run.target.pooled.clone() };
+        let client = if self.fresh_connections {
+            run.target.fresh.clone()
+        } else {
+            run.target.pooled.clone()
+        };
         if !self.fresh_connections {
             warm_connections(&run, &client, n).await;
         }
         run.restart_clock();
         let run = Arc::new(run);
-        let mut samples = Samples { requests: Vec::with_capacity(n * self.rounds as usize), ..Samples::default() };
+        let mut samples = Samples {
+            requests: Vec::with_capacity(n * self.rounds as usize),
+            ..Samples::default()
+        };
         for _ in 0..self.rounds {
             let round = release_together(&run, &client, n).await;
             samples.requests.extend(round.samples);

@@ -43,7 +43,11 @@ impl Target {
                 .build()
                 .map_err(|e| ExecError::Client(e.to_string()))
         };
-        Ok(Self { base_url: base_url.trim_end_matches('/').to_string(), pooled: build(usize::MAX)?, fresh: build(0)? })
+        Ok(Self {
+            base_url: base_url.trim_end_matches('/').to_string(),
+            pooled: build(usize::MAX)?,
+            fresh: build(0)?,
+        })
     }
 }
 
@@ -80,7 +84,10 @@ pub struct KindError {
 
 impl KindError {
     pub(crate) fn new(key: &'static str, message: impl Into<String>) -> Self {
-        Self { key, message: message.into() }
+        Self {
+            key,
+            message: message.into(),
+        }
     }
 }
 
@@ -94,11 +101,17 @@ const KIND_KEYS: &[(KindName, &[&str])] = &[
 impl Kind {
     /// Reads a case's kind-specific settings.
     pub fn from_spec(spec: &CaseSpec) -> Result<Self, KindError> {
-        let own = KIND_KEYS.iter().find(|(k, _)| *k == spec.kind).map_or(&[][..], |(_, keys)| *keys);
+        let own = KIND_KEYS
+            .iter()
+            .find(|(k, _)| *k == spec.kind)
+            .map_or(&[][..], |(_, keys)| *keys);
         for (key, set) in given_keys(spec) {
             if set && !own.contains(&key) {
-                let owners: Vec<&str> =
-                    KIND_KEYS.iter().filter(|(_, keys)| keys.contains(&key)).map(|(k, _)| k.as_str()).collect();
+                let owners: Vec<&str> = KIND_KEYS
+                    .iter()
+                    .filter(|(_, keys)| keys.contains(&key))
+                    .map(|(k, _)| k.as_str())
+                    .collect();
                 return Err(KindError::new(
                     key,
                     format!(
@@ -125,6 +138,11 @@ impl Kind {
             Kind::Concurrent(p) => p.describe(),
             Kind::Burst(p) => p.describe(),
         }
+    }
+
+    /// True for kinds whose requests go out in rounds, which have a `wall` time.
+    pub fn has_rounds(&self) -> bool {
+        !matches!(self, Kind::Sequential(_))
     }
 
     /// How many measured requests the case sends.
@@ -155,10 +173,24 @@ pub const MAX_REQUESTS_PER_CASE: u64 = 1_000_000;
 pub const MAX_SIMULTANEOUS: u64 = 10_000;
 
 /// Checks a count from YAML: present, at least `min`, at most `max`.
-pub(crate) fn count(key: &'static str, value: Option<u64>, default: Option<u64>, min: u64, max: u64) -> Result<u64, KindError> {
-    let n = value.or(default).ok_or_else(|| KindError::new(key, format!("missing `{key}`: how many (a whole number, at least {min})")))?;
+pub(crate) fn count(
+    key: &'static str,
+    value: Option<u64>,
+    default: Option<u64>,
+    min: u64,
+    max: u64,
+) -> Result<u64, KindError> {
+    let n = value.or(default).ok_or_else(|| {
+        KindError::new(
+            key,
+            format!("missing `{key}`: how many (a whole number, at least {min})"),
+        )
+    })?;
     if n < min || n > max {
-        return Err(KindError::new(key, format!("`{key}: {n}` is out of range; use {min} to {max}")));
+        return Err(KindError::new(
+            key,
+            format!("`{key}: {n}` is out of range; use {min} to {max}"),
+        ));
     }
     Ok(n)
 }
@@ -174,5 +206,7 @@ pub async fn execute(case: Arc<CasePlan>, target: Arc<Target>) -> Result<Samples
             Kind::Burst(p) => p.run(run).await,
         }
     };
-    tokio::time::timeout(bound, work).await.map_err(|_| ExecError::CaseTimeout(bound))
+    tokio::time::timeout(bound, work)
+        .await
+        .map_err(|_| ExecError::CaseTimeout(bound))
 }

@@ -56,7 +56,9 @@ pub async fn release_together(run: &Arc<CaseRun>, client: &reqwest::Client, n: u
 /// Opens up to `n` pooled connections before the measured span by sending `n` simultaneous HEAD
 /// requests to the case's URL; their results are ignored.
 pub async fn warm_connections(run: &CaseRun, client: &reqwest::Client, n: usize) {
-    let Ok(probe) = run.prepare(client) else { return };
+    let Ok(probe) = run.prepare(client) else {
+        return;
+    };
     let url = probe.url().clone();
     let timeout = run.case.request.timeout;
     let requests = (0..n).map(|_| client.head(url.clone()).timeout(timeout).send());

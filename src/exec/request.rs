@@ -37,7 +37,13 @@ pub struct CaseRun {
 impl CaseRun {
     /// Starts a run; the clock origin is now.
     pub fn new(case: Arc<CasePlan>, target: Arc<Target>) -> Self {
-        Self { case, target, vars: Variables::new(), seq: AtomicU64::new(0), origin: Instant::now() }
+        Self {
+            case,
+            target,
+            vars: Variables::new(),
+            seq: AtomicU64::new(0),
+            origin: Instant::now(),
+        }
     }
 
     /// The next sequence number: unique per case across rounds and concurrent requests.
@@ -49,7 +55,7 @@ impl CaseRun {
     pub fn prepare(&self, client: &reqwest::Client) -> Result<reqwest::Request, ErrorCause> {
         let seq = self.next_seq();
         let plan = &self.case.request;
-        let mut ctx = RenderContext::new(&self.case.scope, seq, self.case.seed, &self.vars);
+        let mut ctx = RenderContext::new(&self.case.scope, seq, self.case.data_seed(), &self.vars);
         let url = match &plan.url {
             UrlPlan::Path(path) => {
                 let path = path.render(&mut ctx);
@@ -62,12 +68,19 @@ impl CaseRun {
             }
             UrlPlan::Absolute(url) => url.render(&mut ctx),
         };
-        let mut builder = client.request(plan.method.clone(), &url).timeout(plan.timeout);
+        let mut builder = client
+            .request(plan.method.clone(), &url)
+            .timeout(plan.timeout);
         for (name, value) in &plan.headers {
             let value = match value {
                 HeaderPlan::Static(v) => v.clone(),
-                HeaderPlan::Template(t) => HeaderValue::from_str(&t.render(&mut ctx))
-                    .map_err(|_| ErrorCause::InvalidRequest(format!("header `{name}` rendered to an invalid value")))?,
+                HeaderPlan::Template(t) => {
+                    HeaderValue::from_str(&t.render(&mut ctx)).map_err(|_| {
+                        ErrorCause::InvalidRequest(format!(
+                            "header `{name}` rendered to an invalid value"
+                        ))
+                    })?
+                }
             };
             builder = builder.header(name.clone(), value);
         }
@@ -84,11 +97,17 @@ impl CaseRun {
             BodyPlan::Json(t) => builder.json(&t.render(&mut ctx)),
             BodyPlan::Text(t) => builder.body(t.render(&mut ctx)),
         };
-        builder.build().map_err(|e| ErrorCause::InvalidRequest(without_url(&e)))
+        builder
+            .build()
+            .map_err(|e| ErrorCause::InvalidRequest(without_url(&e)))
     }
 
     /// Sends a prepared request and records it as a sample judged by the case's expectations.
-    pub async fn measure(&self, client: &reqwest::Client, request: reqwest::Request) -> (Sample, Option<Response>) {
+    pub async fn measure(
+        &self,
+        client: &reqwest::Client,
+        request: reqwest::Request,
+    ) -> (Sample, Option<Response>) {
         let (start, latency, result) = timed(client, request).await;
         let start = start.saturating_duration_since(self.origin);
         match result {
@@ -98,9 +117,23 @@ impl CaseRun {
                 } else {
                     Outcome::Error(ErrorCause::Status(response.status))
                 };
-                (Sample { start, latency, outcome }, Some(response))
+                (
+                    Sample {
+                        start,
+                        latency,
+                        outcome,
+                    },
+                    Some(response),
+                )
             }
-            Err(cause) => (Sample { start, latency, outcome: Outcome::Error(cause) }, None),
+            Err(cause) => (
+                Sample {
+                    start,
+                    latency,
+                    outcome: Outcome::Error(cause),
+                },
+                None,
+            ),
         }
     }
 
@@ -114,7 +147,11 @@ impl CaseRun {
 
     /// The sample for a request that could not be built.
     pub fn unsent(&self, cause: ErrorCause) -> Sample {
-        Sample { start: self.origin.elapsed(), latency: Duration::ZERO, outcome: Outcome::Error(cause) }
+        Sample {
+            start: self.origin.elapsed(),
+            latency: Duration::ZERO,
+            outcome: Outcome::Error(cause),
+        }
     }
 
     /// Time since the run started.
@@ -129,14 +166,21 @@ impl CaseRun {
 }
 
 /// The measured span: nothing but the exchange happens between the two clock reads.
-async fn timed(client: &reqwest::Client, request: reqwest::Request) -> (Instant, Duration, Result<Response, ErrorCause>) {
+async fn timed(
+    client: &reqwest::Client,
+    request: reqwest::Request,
+) -> (Instant, Duration, Result<Response, ErrorCause>) {
     let started = Instant::now();
     let result = match client.execute(request).await {
         Ok(response) => {
             let status = response.status().as_u16();
             let headers = response.headers().clone();
             match response.bytes().await {
-                Ok(body) => Ok(Response { status, headers, body }),
+                Ok(body) => Ok(Response {
+                    status,
+                    headers,
+                    body,
+                }),
                 Err(e) => Err(classify(&e)),
             }
         }

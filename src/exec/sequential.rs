@@ -20,14 +20,23 @@ impl SequentialPlan {
     /// Reads `iterations` (required) and `warmup` (default 0).
     pub fn from_spec(spec: &CaseSpec) -> Result<Self, KindError> {
         Ok(Self {
-            iterations: count("iterations", spec.iterations, None, 1, MAX_REQUESTS_PER_CASE)?,
+            iterations: count(
+                "iterations",
+                spec.iterations,
+                None,
+                1,
+                MAX_REQUESTS_PER_CASE,
+            )?,
             warmup: count("warmup", spec.warmup, Some(0), 0, MAX_REQUESTS_PER_CASE)?,
         })
     }
 
     /// E.g. `50 sequential requests after 5 warm-up`.
     pub fn describe(&self) -> String {
-        format!("{} sequential requests after {} warm-up", self.iterations, self.warmup)
+        format!(
+            "{} sequential requests after {} warm-up",
+            self.iterations, self.warmup
+        )
     }
 
     /// Warm-up, then the measured requests one at a time over one pooled connection.
@@ -41,6 +50,10 @@ impl SequentialPlan {
         for _ in 0..self.iterations {
             requests.push(run.once(&client).await);
         }
-        Samples { requests, rounds: Vec::new(), elapsed: run.elapsed() }
+        Samples {
+            requests,
+            rounds: Vec::new(),
+            elapsed: run.elapsed(),
+        }
     }
 }

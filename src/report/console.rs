@@ -9,7 +9,9 @@ use crate::units::format_duration;
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Console;
 
-const HEADER: [&str; 11] = ["case", "requests", "errors", "min", "mean", "p50", "p95", "p99", "max", "req/s", "verdict"];
+const HEADER: [&str; 11] = [
+    "case", "requests", "errors", "min", "mean", "p50", "p95", "p99", "max", "req/s", "verdict",
+];
 
 impl Report for Console {
     fn write(&self, reports: &[CaseReport], out: &mut dyn io::Write) -> io::Result<()> {
@@ -29,7 +31,13 @@ impl Report for Console {
                 .iter()
                 .zip(widths)
                 .enumerate()
-                .map(|(i, (c, w))| if i == 0 { format!("{c:<w$}") } else { format!("{c:>w$}") })
+                .map(|(i, (c, w))| {
+                    if i == 0 {
+                        format!("{c:<w$}")
+                    } else {
+                        format!("{c:>w$}")
+                    }
+                })
                 .collect::<Vec<_>>()
                 .join("  ")
         };
@@ -42,7 +50,11 @@ impl Report for Console {
             .filter_map(|r| r.summary.as_ref().map(|s| (r, s)))
             .filter(|(_, s)| !s.error_causes.is_empty())
             .map(|(r, s)| {
-                let list: Vec<String> = s.error_causes.iter().map(|(c, n)| format!("{c} x{n}")).collect();
+                let list: Vec<String> = s
+                    .error_causes
+                    .iter()
+                    .map(|(c, n)| format!("{c} x{n}"))
+                    .collect();
                 format!("  {}: {}", r.id, list.join(", "))
             })
             .collect();
@@ -53,7 +65,11 @@ impl Report for Console {
             }
         }
         let passed = reports.iter().filter(|r| r.passed()).count();
-        writeln!(out, "{passed} of {} cases met their bounds\n", reports.len())
+        writeln!(
+            out,
+            "{passed} of {} cases met their bounds\n",
+            reports.len()
+        )
     }
 }
 
@@ -66,7 +82,10 @@ fn row(report: &CaseReport) -> [String; 11] {
         cells[1] = s.requests.to_string();
         cells[2] = s.errors.to_string();
         if let Some(l) = &s.latency {
-            for (cell, d) in cells[3..9].iter_mut().zip([l.min, l.mean, l.p50, l.p95, l.p99, l.max]) {
+            for (cell, d) in cells[3..9]
+                .iter_mut()
+                .zip([l.min, l.mean, l.p50, l.p95, l.p99, l.max])
+            {
                 *cell = format_duration(d);
             }
         }

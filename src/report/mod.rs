@@ -59,16 +59,26 @@ impl CaseReport {
         if let Some(summary) = &self.summary {
             out.push_str(&format!("  measured: {}\n", one_line(summary)));
         }
-        out.push_str(&format!("  case: {}; target {}; seed {}", self.description, self.target, self.seed));
+        out.push_str(&format!(
+            "  case: {}; target {}; seed {}",
+            self.description, self.target, self.seed
+        ));
         out
     }
 }
 
 /// `50 requests, 0 errors, p50 1.2ms, p95 3.4ms, ...` on one line.
 pub fn one_line(summary: &Summary) -> String {
-    let mut parts = vec![format!("{} requests, {} errors", summary.requests, summary.errors)];
+    let mut parts = vec![format!(
+        "{} requests, {} errors",
+        summary.requests, summary.errors
+    )];
     if !summary.error_causes.is_empty() {
-        let causes: Vec<String> = summary.error_causes.iter().map(|(c, n)| format!("{c} x{n}")).collect();
+        let causes: Vec<String> = summary
+            .error_causes
+            .iter()
+            .map(|(c, n)| format!("{c} x{n}"))
+            .collect();
         parts.push(format!("({})", causes.join(", ")));
     }
     if let Some(l) = &summary.latency {

@@ -27,7 +27,10 @@ pub fn discover(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
             let path = entry?.path();
             if path.is_dir() {
                 pending.push(path);
-            } else if matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")) {
+            } else if matches!(
+                path.extension().and_then(|e| e.to_str()),
+                Some("yaml" | "yml")
+            ) {
                 found.push(path);
             }
         }
@@ -42,8 +45,16 @@ pub fn load_file(path: &Path, origin: &str) -> Result<(SuiteSource, SuiteSpec), 
         e.origin = origin.to_string();
         SuiteError::Syntax(e)
     })?;
-    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("suite").to_string();
-    let source = SuiteSource { origin: origin.to_string(), stem, text };
+    let stem = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("suite")
+        .to_string();
+    let source = SuiteSource {
+        origin: origin.to_string(),
+        stem,
+        text,
+    };
     let spec = parse_str(&source.text, origin)?;
     Ok((source, spec))
 }
@@ -75,13 +86,21 @@ mod tests {
     #[test]
     fn unknown_case_key_suggests_the_nearest() {
         let e = err("cases:\n  - name: a\n    kind: sequential\n    iteration: 5\n    request: { path: / }\n");
-        assert!(e.starts_with("suites/t.yaml:4:5: cases[0]: unknown key `iteration`, did you mean `iterations`?"), "{e}");
+        assert!(
+            e.starts_with(
+                "suites/t.yaml:4:5: cases[0]: unknown key `iteration`, did you mean `iterations`?"
+            ),
+            "{e}"
+        );
     }
 
     #[test]
     fn unknown_kind_is_named() {
         let e = err("cases:\n  - name: a\n    kind: sequental\n    request: { path: / }\n");
-        assert!(e.contains("unknown value `sequental`, did you mean `sequential`?"), "{e}");
+        assert!(
+            e.contains("unknown value `sequental`, did you mean `sequential`?"),
+            "{e}"
+        );
         assert!(e.starts_with("suites/t.yaml:3:11:"), "{e}");
     }
 
