@@ -7,6 +7,7 @@
 pub mod units;
 pub mod yaml;
 pub mod suite;
+pub mod data;
 pub mod template;
 pub mod thresholds;
 pub mod fixtures;
