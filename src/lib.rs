@@ -4,6 +4,14 @@
 //! a `cargo test` trial. The data flows suite -> plan -> execution -> samples -> statistics ->
 //! verdict -> reports, and the modules below follow that order.
 
+pub mod units;
+pub mod yaml;
+pub mod suite;
+pub mod data;
+pub mod template;
+pub mod thresholds;
+pub mod fixtures;
+pub mod plan;
 pub mod exec;
 pub mod fixtures;
 pub mod harness;

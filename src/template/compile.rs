@@ -28,6 +28,11 @@ fn path(segments: &[String], source: &str, scope: &Scope) -> Result<Expr, Templa
     match (root.as_str(), rest) {
         ("env", [name]) => env(name, source),
         ("factory", [name]) => factory(name, source, scope),
+        ("data", [name, path @ ..]) => super::data::compile(name, path, source, scope),
+        ("data", []) if scope.function("data").is_none() => Err(TemplateError::in_expr(
+            "`data` takes a data set name, as in `data.NAME` or `data.NAME.COLUMN`",
+            source,
+        )),
         ("env" | "factory", _) => Err(TemplateError::in_expr(
             format!("`{root}` takes exactly one name, as in `{root}.NAME`"),
             source,
@@ -52,7 +57,7 @@ fn path(segments: &[String], source: &str, scope: &Scope) -> Result<Expr, Templa
             }
         }
         (name, _) => Err(unknown_variable(name, source)
-            .suggest(name, scope.variables().chain(["env", "factory"]))),
+            .suggest(name, scope.variables().chain(["env", "factory", "data"]))),
     }
 }
 

@@ -2,6 +2,7 @@
 
 use super::functions::Builtin;
 use super::{CustomFunction, Json, Scope, ValueTemplate, Variables};
+use crate::data::DataSet;
 use rand::rngs::SmallRng;
 use rand::SeedableRng;
 use std::fmt::{self, Write};
@@ -9,12 +10,15 @@ use std::fmt::{self, Write};
 /// Per-request render state: the sequence number, variable values and a seeded RNG.
 ///
 /// The RNG is derived from `(seed, seq)` alone, so each request's data is reproducible under a
-/// suite `seed` whatever the order or concurrency in which requests are rendered.
+/// suite `seed` whatever the order or concurrency in which requests are rendered. Data set rows
+/// likewise depend on `seq` alone, so every `data.NAME` in one request reads the same row.
 pub struct RenderContext<'a> {
     scope: &'a Scope,
     vars: &'a Variables,
     seq: u64,
     pub(crate) rng: SmallRng,
+    /// The first `unique` data set found without a row for this request.
+    exhausted: Option<DataSet>,
 }
 
 impl<'a> RenderContext<'a> {
@@ -25,6 +29,7 @@ impl<'a> RenderContext<'a> {
             vars,
             seq,
             rng: SmallRng::seed_from_u64(splitmix64(seed ^ splitmix64(seq))),
+            exhausted: None,
         }
     }
 
@@ -41,6 +46,33 @@ impl<'a> RenderContext<'a> {
     /// The variable values this request renders with.
     pub fn variables(&self) -> &'a Variables {
         self.vars
+    }
+
+    /// The name of the first `unique` data set that had no row left for this request.
+    ///
+    /// Its references rendered as null; the request should not be sent but recorded as an error
+    /// with [`RenderContext::exhaustion_message`] as the cause.
+    pub fn exhausted(&self) -> Option<&str> {
+        self.exhausted.as_ref().map(DataSet::name)
+    }
+
+    /// Why this request cannot be sent, if a `unique` data set ran out:
+    /// ``data `users` ran out of unique rows (3 rows)``.
+    pub fn exhaustion_message(&self) -> Option<String> {
+        self.exhausted.as_ref().map(DataSet::exhaustion_message)
+    }
+
+    /// The row of `set` for this request; null, and recorded, when a `unique` set ran out.
+    fn row<'s>(&mut self, set: &'s DataSet) -> &'s Json {
+        match set.row_for(self.seq) {
+            Some(row) => row,
+            None => {
+                if self.exhausted.is_none() {
+                    self.exhausted = Some(set.clone());
+                }
+                &Json::Null
+            }
+        }
     }
 }
 
@@ -67,6 +99,11 @@ pub(crate) enum Expr {
         name: Box<str>,
         template: ValueTemplate,
     },
+    /// The request's row of a data set, optionally dotted into: `data.users.email`.
+    Data {
+        set: DataSet,
+        path: Box<[Box<str>]>,
+    },
     Custom {
         name: Box<str>,
         function: CustomFunction,
@@ -81,6 +118,7 @@ impl Expr {
             Expr::Const(value) => value.clone(),
             Expr::Builtin(builtin) => builtin.value(ctx),
             Expr::Variable { name, path } => lookup(ctx.vars, name, path).clone(),
+            Expr::Data { set, path } => walk(ctx.row(set), path).clone(),
             Expr::Factory { template, .. } => template.render(ctx),
             Expr::Custom { function, args, .. } => {
                 let args: Vec<Json> = args.iter().map(|arg| arg.value(ctx)).collect();
@@ -95,6 +133,7 @@ impl Expr {
             Expr::Const(value) => write_json(value, out),
             Expr::Builtin(builtin) => builtin.write(ctx, out),
             Expr::Variable { name, path } => write_json(lookup(ctx.vars, name, path), out),
+            Expr::Data { set, path } => write_json(walk(ctx.row(set), path), out),
             Expr::Factory { .. } | Expr::Custom { .. } => write_json(&self.value(ctx), out),
         }
     }
@@ -113,11 +152,15 @@ pub(crate) fn write_json(value: &Json, out: &mut String) {
 
 /// A missing variable, key or index renders as null: rendering never fails.
 fn lookup<'v>(vars: &'v Variables, name: &str, path: &[Box<str>]) -> &'v Json {
+    match vars.get(name) {
+        Some(value) => walk(value, path),
+        None => &Json::Null,
+    }
+}
+
+/// The value at `path` inside `value` (object keys and array indices); null when missing.
+fn walk<'v>(mut value: &'v Json, path: &[Box<str>]) -> &'v Json {
     const NULL: &Json = &Json::Null;
-    let mut value = match vars.get(name) {
-        Some(value) => value,
-        None => return NULL,
-    };
     for segment in path {
         let next = match value {
             Json::Object(map) => map.get(&**segment),
@@ -142,6 +185,10 @@ impl fmt::Debug for Expr {
                 path.iter().try_for_each(|segment| write!(f, ".{segment}"))
             }
             Expr::Factory { name, .. } => write!(f, "factory.{name}"),
+            Expr::Data { set, path } => {
+                write!(f, "data.{}", set.name())?;
+                path.iter().try_for_each(|segment| write!(f, ".{segment}"))
+            }
             Expr::Custom { name, args, .. } => write!(f, "{name}({args:?})"),
         }
     }

@@ -2,9 +2,9 @@
 //!
 //! Request fields in suites may hold expressions such as `"worker-{{ seq }}"` or
 //! `"{{ factory.worker }}"` that produce fresh data for every request. Everything is compiled once,
-//! against a [`Scope`] that says which variables, custom functions and factories exist, so that
-//! mistakes surface before the first request and rendering on the hot path never parses, locks or
-//! fails. The user-facing syntax is described in `docs/templates.md`.
+//! against a [`Scope`] that says which variables, custom functions, factories and data sets exist,
+//! so that mistakes surface before the first request and rendering on the hot path never parses,
+//! locks or fails. The user-facing syntax is described in `docs/templates.md`.
 //!
 //! ```
 //! use perfgate::template::{RenderContext, Scope, TextTemplate, Variables};
@@ -17,6 +17,7 @@
 //! ```
 
 mod compile;
+mod data;
 mod error;
 mod eval;
 mod factory;

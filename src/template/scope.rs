@@ -1,6 +1,8 @@
-//! What templates may refer to: declared variables, custom functions and compiled factories.
+//! What templates may refer to: declared variables, custom functions, compiled factories and
+//! data sets.
 
 use super::{CustomFunction, ValueTemplate};
+use crate::data::DataSet;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
@@ -14,6 +16,7 @@ pub struct Scope {
     variables: BTreeSet<String>,
     functions: BTreeMap<String, CustomFunction>,
     factories: BTreeMap<String, ValueTemplate>,
+    data: BTreeMap<String, DataSet>,
 }
 
 impl Scope {
@@ -35,6 +38,13 @@ impl Scope {
         self
     }
 
+    /// Makes a loaded data set usable as `{{ data.NAME }}` and `{{ data.NAME.COLUMN }}`, under
+    /// its own name; a set of the same name is replaced.
+    pub fn with_data(mut self, set: DataSet) -> Self {
+        self.data.insert(set.name().to_string(), set);
+        self
+    }
+
     /// Whether `name` was declared with [`Scope::with_variable`].
     pub fn has_variable(&self, name: &str) -> bool {
         self.variables.contains(name)
@@ -43,6 +53,15 @@ impl Scope {
     /// The compiled factory called `name`, if any.
     pub fn factory(&self, name: &str) -> Option<&ValueTemplate> {
         self.factories.get(name)
+    }
+
+    /// The data set called `name`, if any.
+    pub fn data(&self, name: &str) -> Option<&DataSet> {
+        self.data.get(name)
+    }
+
+    pub(crate) fn data_names(&self) -> impl Iterator<Item = &str> {
+        self.data.keys().map(String::as_str)
     }
 
     pub(crate) fn variables(&self) -> impl Iterator<Item = &str> {
@@ -72,6 +91,7 @@ impl fmt::Debug for Scope {
             .field("variables", &self.variables)
             .field("functions", &self.functions.keys().collect::<Vec<_>>())
             .field("factories", &self.factories.keys().collect::<Vec<_>>())
+            .field("data", &self.data.keys().collect::<Vec<_>>())
             .finish()
     }
 }
