@@ -2,25 +2,27 @@
 //!
 //! Suites of cases live in YAML under `suites/`, NFR bounds in `thresholds.yaml`; each case runs as
 //! a `cargo test` trial. The data flows suite -> plan -> execution -> samples -> statistics ->
-//! verdict -> reports, and the modules below follow that order.
+//! verdict -> reports:
+//!
+//! - [`suite`] (YAML model, read through [`yaml`]), [`template`] and [`data`] (fresh data per
+//!   request), [`thresholds`] (the NFR bounds);
+//! - [`plan`]: a validated, compiled suite, no I/O;
+//! - [`exec`]: one file per case kind, producing [`sample`]s; [`extract`], [`checks`] judge
+//!   responses after the timer stops;
+//! - [`stats`] -> [`verdict`] -> [`report`], with [`redact`] keeping secrets out of every output;
+//! - [`harness`]: the libtest-mimic runner; [`target`] picks the server, by default the embedded
+//!   [`reference_api`].
 
-pub mod units;
-pub mod yaml;
-pub mod suite;
+pub mod checks;
 pub mod data;
-pub mod template;
-pub mod thresholds;
-pub mod fixtures;
-pub mod plan;
 pub mod exec;
+pub mod extract;
 pub mod fixtures;
 pub mod harness;
 pub mod plan;
+pub mod redact;
 pub mod reference_api;
 pub mod report;
-pub mod extract;
-pub mod checks;
-pub mod redact;
 pub mod sample;
 pub mod stats;
 pub mod suite;
