@@ -5,10 +5,10 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use libtest_mimic::{Arguments, Failed, Trial};
 
-use crate::exec::{self, ExecError};
+use crate::exec::{self, ExecError, RunContext};
 use crate::fixtures::Fixtures;
 use crate::plan::{plan_suite, CasePlan};
-use crate::report::{CaseReport, Console, Report};
+use crate::report::{CaseReport, Console, Report, StepReport};
 use crate::stats::Summary;
 use crate::suite::{self, SuiteError};
 use crate::target::{Targets, BASE_URL_VAR};
@@ -87,7 +87,13 @@ impl Harness {
         let conclusion = libtest_mimic::run(&args, trials);
         let reports = session.take_reports();
         let _ = Console.write(&reports, &mut std::io::stdout().lock());
-        session.targets.shutdown();
+        let teardown_failures = session.finish();
+        for failure in &teardown_failures {
+            eprintln!("error: {failure}");
+        }
+        if !teardown_failures.is_empty() && !conclusion.has_failed() {
+            std::process::exit(101);
+        }
         conclusion.exit()
     }
 
@@ -101,20 +107,23 @@ impl Harness {
                     let _ = session.run_case(&case);
                 }
                 Loaded::Case(_) => {}
-                Loaded::Broken { id, error } if id.contains(filter) => session.push(CaseReport {
-                    id,
-                    description: "suite file".into(),
-                    target: String::new(),
-                    seed: 0,
-                    summary: None,
-                    verdict: None,
-                    error: Some(error),
-                }),
+                Loaded::Broken { id, error } if id.contains(filter) => {
+                    let mut report = CaseReport::new(&id, "suite file", 0);
+                    report.error = Some(error);
+                    session.push(report);
+                }
                 Loaded::Broken { .. } => {}
             }
         }
-        session.targets.shutdown();
-        session.take_reports()
+        let teardown_failures = session.finish();
+        let mut reports = session.take_reports();
+        if !teardown_failures.is_empty() {
+            let mut report =
+                CaseReport::new("fixtures::teardown", "tear-down of once-scoped fixtures", 0);
+            report.error = Some(teardown_failures.join("\n"));
+            reports.push(report);
+        }
+        reports
     }
 
     fn trials(&self, session: &Arc<Session>) -> Vec<Trial> {
@@ -216,6 +225,7 @@ enum Loaded {
 /// What the trials of one run share: the runtime that measures, the targets, the reports.
 struct Session {
     targets: Targets,
+    context: Arc<RunContext>,
     reports: Mutex<Vec<CaseReport>>,
 }
 
@@ -223,8 +233,19 @@ impl Session {
     fn new(base_url: Option<String>) -> Self {
         Self {
             targets: Targets::new(base_url),
+            context: Arc::new(RunContext::new()),
             reports: Mutex::new(Vec::new()),
         }
+    }
+
+    /// Tears down once-scoped fixtures and stops the embedded API; returns tear-down failures.
+    fn finish(&self) -> Vec<String> {
+        let failures = match runtime() {
+            Ok(rt) => rt.block_on(self.context.tear_down_all()),
+            Err(e) => vec![e],
+        };
+        self.targets.shutdown();
+        failures
     }
 
     fn run_case(&self, case: &Arc<CasePlan>) -> Result<(), Failed> {
@@ -232,22 +253,16 @@ impl Session {
         let result = if report.passed() {
             Ok(())
         } else {
-            Err(Failed::from(report.failure_message()))
+            Err(Failed::from(
+                self.context.redactor.redact(&report.failure_message()),
+            ))
         };
         self.push(report);
         result
     }
 
     fn measure(&self, case: &Arc<CasePlan>) -> CaseReport {
-        let mut report = CaseReport {
-            id: case.id.clone(),
-            description: case.kind.describe(),
-            target: String::new(),
-            seed: case.seed,
-            summary: None,
-            verdict: None,
-            error: None,
-        };
+        let mut report = CaseReport::new(&case.id, &case.kind.describe(), case.seed);
         let outcome = self
             .targets
             .resolve(case.base_url.as_deref())
@@ -257,15 +272,30 @@ impl Session {
                     .map_err(|e| {
                         ExecError::Client(format!("cannot start the measuring runtime: {e}"))
                     })?
-                    .block_on(exec::execute(Arc::clone(case), target))
+                    .block_on(exec::execute(
+                        Arc::clone(case),
+                        target,
+                        Arc::clone(&self.context),
+                    ))
             });
         match outcome {
-            Ok(samples) => {
-                let summary = Summary::from_samples(&samples);
+            Ok(measured) => {
+                let summary = Summary::from_samples(&measured.samples);
                 report.verdict = Some(judge(&summary, &case.bounds));
                 report.summary = Some(summary);
+                for ((name, samples), bounds) in measured.steps.iter().zip(&case.step_bounds) {
+                    let summary = Summary::from_samples(samples);
+                    let verdict = judge(&summary, bounds);
+                    report.steps.push(StepReport {
+                        id: format!("{}/{name}", case.id),
+                        summary,
+                        verdict,
+                    });
+                }
+                report.checks = measured.checks;
+                report.refreshes = measured.refreshes;
             }
-            Err(e) => report.error = Some(e.to_string()),
+            Err(e) => report.error = Some(self.context.redactor.redact(&e.to_string())),
         }
         report
     }

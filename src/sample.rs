@@ -47,6 +47,10 @@ pub enum ErrorCause {
     Check(String),
     /// The rendered request could not be built (e.g. a header value with a newline).
     InvalidRequest(String),
+    /// A data file could not supply a row (a `unique` set ran out).
+    Data(String),
+    /// An earlier step of the journey failed, so this iteration stopped there.
+    Step(String, Box<ErrorCause>),
 }
 
 impl fmt::Display for ErrorCause {
@@ -59,6 +63,8 @@ impl fmt::Display for ErrorCause {
             ErrorCause::Transport(why) => write!(f, "transport error: {why}"),
             ErrorCause::Check(name) => write!(f, "check failed: {name}"),
             ErrorCause::InvalidRequest(why) => write!(f, "invalid request: {why}"),
+            ErrorCause::Data(why) => f.write_str(why),
+            ErrorCause::Step(step, cause) => write!(f, "step {step}: {cause}"),
         }
     }
 }

@@ -5,9 +5,11 @@ use std::time::Duration;
 
 use tokio::time::{sleep_until, Instant};
 
+use super::journey::Recorder;
 use super::release::release_together;
-use super::{count, CaseRun, KindError, MAX_REQUESTS_PER_CASE, MAX_SIMULTANEOUS};
-use crate::sample::Samples;
+use super::{
+    count, CaseRun, ExecError, KindError, Measurement, MAX_REQUESTS_PER_CASE, MAX_SIMULTANEOUS,
+};
 use crate::suite::CaseSpec;
 
 /// The keys this kind reads.
@@ -63,15 +65,14 @@ impl BurstPlan {
         )
     }
 
-    /// Fires each round on schedule; every request renders its own data.
-    pub async fn run(&self, run: CaseRun) -> Samples {
+    /// Fires each round on schedule with new users; every request renders its own data.
+    /// Per-user set-up happens before a round's release and is not part of its wall time.
+    pub async fn run(&self, mut run: CaseRun) -> Result<Measurement, ExecError> {
         let n = self.size as usize;
-        let client = run.target.pooled.clone();
+        let shared = run.target.pooled.clone();
+        let mut record = Recorder::new(&run.case, n * self.rounds as usize);
+        run.restart_clock();
         let run = Arc::new(run);
-        let mut samples = Samples {
-            requests: Vec::with_capacity(n * self.rounds as usize),
-            ..Samples::default()
-        };
         let first = Instant::now();
         for round in 0..self.rounds {
             if let Some(at) = self
@@ -81,11 +82,17 @@ impl BurstPlan {
             {
                 sleep_until(at).await;
             }
-            let round = release_together(&run, &client, n).await;
-            samples.requests.extend(round.samples);
-            samples.rounds.push(round.wall);
+            let users = run.users(n, &shared).await?;
+            let done = release_together(&run, users).await;
+            record.round(done.wall);
+            let mut back = Vec::with_capacity(n);
+            for (user, iteration) in done.users {
+                record.iteration(iteration);
+                record.user(&user);
+                back.push(user);
+            }
+            run.release(back).await.map_err(ExecError::Teardown)?;
         }
-        samples.elapsed = run.elapsed();
-        samples
+        Ok(record.finish(run.elapsed()))
     }
 }

@@ -2,9 +2,11 @@
 
 use std::sync::Arc;
 
+use super::journey::Recorder;
 use super::release::{release_together, warm_connections};
-use super::{count, CaseRun, KindError, MAX_REQUESTS_PER_CASE, MAX_SIMULTANEOUS};
-use crate::sample::Samples;
+use super::{
+    count, CaseRun, ExecError, KindError, Measurement, MAX_REQUESTS_PER_CASE, MAX_SIMULTANEOUS,
+};
 use crate::suite::CaseSpec;
 
 /// The keys this kind reads.
@@ -53,29 +55,34 @@ impl ConcurrentPlan {
         )
     }
 
-    /// Each round: connections ready, all requests rendered and waiting, then one release.
-    pub async fn run(&self, mut run: CaseRun) -> Samples {
+    /// The users set up, connections ready; each round their first requests are rendered and
+    /// waiting, then released at once. The same users run every round, then are torn down.
+    pub async fn run(&self, mut run: CaseRun) -> Result<Measurement, ExecError> {
         let n = self.concurrency as usize;
-        let client = if self.fresh_connections {
+        let shared = if self.fresh_connections {
             run.target.fresh.clone()
         } else {
             run.target.pooled.clone()
         };
+        let mut record = Recorder::new(&run.case, n * self.rounds as usize);
+        let mut users = run.users(n, &shared).await?;
         if !self.fresh_connections {
-            warm_connections(&run, &client, n).await;
+            warm_connections(&run, &users).await;
         }
         run.restart_clock();
         let run = Arc::new(run);
-        let mut samples = Samples {
-            requests: Vec::with_capacity(n * self.rounds as usize),
-            ..Samples::default()
-        };
         for _ in 0..self.rounds {
-            let round = release_together(&run, &client, n).await;
-            samples.requests.extend(round.samples);
-            samples.rounds.push(round.wall);
+            let done = release_together(&run, users).await;
+            record.round(done.wall);
+            users = Vec::with_capacity(n);
+            for (user, iteration) in done.users {
+                record.iteration(iteration);
+                users.push(user);
+            }
         }
-        samples.elapsed = run.elapsed();
-        samples
+        let elapsed = run.elapsed();
+        users.iter().for_each(|u| record.user(u));
+        run.release(users).await.map_err(ExecError::Teardown)?;
+        Ok(record.finish(elapsed))
     }
 }

@@ -5,18 +5,26 @@
 
 mod burst;
 mod concurrent;
+mod journey;
+mod once;
 mod release;
 mod request;
+mod run;
 mod sequential;
+mod users;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 pub use burst::BurstPlan;
 pub use concurrent::ConcurrentPlan;
-pub use request::{classify, CaseRun, Response};
+pub use journey::{Iteration, Prepared, Recorder};
+pub use once::RunContext;
+pub use request::{classify, Response};
+pub use run::{CaseRun, Exchanged, User};
 pub use sequential::SequentialPlan;
 
+use crate::checks::CheckTally;
 use crate::plan::CasePlan;
 use crate::sample::Samples;
 use crate::suite::{CaseSpec, KindName};
@@ -49,6 +57,30 @@ impl Target {
             fresh: build(0)?,
         })
     }
+
+    /// A client of its own with a cookie jar, for one simulated user's session.
+    pub fn session_client(&self) -> Result<reqwest::Client, ExecError> {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .tcp_nodelay(true)
+            .connect_timeout(Duration::from_secs(10))
+            .build()
+            .map_err(|e| ExecError::Client(e.to_string()))
+    }
+}
+
+/// What a case's measured span produced.
+#[derive(Debug, Clone, Default)]
+pub struct Measurement {
+    /// One sample per iteration: the request, or the whole journey.
+    pub samples: Samples,
+    /// Per journey step, by step name (empty for single-request cases).
+    pub steps: Vec<(String, Samples)>,
+    /// Check pass/fail counts of the measured requests.
+    pub checks: CheckTally,
+    /// Times a fixture set up again after a `refresh_on` status (the retried request counts,
+    /// the refused one does not).
+    pub refreshes: u64,
 }
 
 /// Why a case could not produce its samples.
@@ -60,6 +92,12 @@ pub enum ExecError {
     /// The HTTP client could not be set up.
     #[error("cannot create the HTTP client: {0}")]
     Client(String),
+    /// A fixture's set-up failed, so nothing was measured.
+    #[error("{0}")]
+    Setup(String),
+    /// A fixture's tear-down failed after the case ran.
+    #[error("{0}")]
+    Teardown(String),
 }
 
 /// A case kind with its own settings.
@@ -195,18 +233,40 @@ pub(crate) fn count(
     Ok(n)
 }
 
-/// Runs one case within its bound.
-pub async fn execute(case: Arc<CasePlan>, target: Arc<Target>) -> Result<Samples, ExecError> {
+/// Runs one case: once- and case-scoped fixtures set up, the kind's measured span within the
+/// case's bound, then case-scoped tear-down (also after a failure).
+pub async fn execute(
+    case: Arc<CasePlan>,
+    target: Arc<Target>,
+    context: Arc<RunContext>,
+) -> Result<Measurement, ExecError> {
     let bound = case.case_timeout;
-    let run = CaseRun::new(Arc::clone(&case), target);
-    let work = async move {
-        match &case.kind {
-            Kind::Sequential(p) => p.run(run).await,
-            Kind::Concurrent(p) => p.run(run).await,
-            Kind::Burst(p) => p.run(run).await,
+    let mut run = CaseRun::new(Arc::clone(&case), Arc::clone(&target), Arc::clone(&context));
+    run.set_up_once().await?;
+    let (set_up, failure) = run.set_up_case().await;
+    let mut teardown_run = CaseRun::new(Arc::clone(&case), target, context);
+    teardown_run.vars = run.vars.clone();
+    let result = match failure {
+        Some(e) => Err(ExecError::Setup(e)),
+        None => {
+            let work = async move {
+                match &case.kind {
+                    Kind::Sequential(p) => p.run(run).await,
+                    Kind::Concurrent(p) => p.run(run).await,
+                    Kind::Burst(p) => p.run(run).await,
+                }
+            };
+            tokio::time::timeout(bound, work)
+                .await
+                .unwrap_or(Err(ExecError::CaseTimeout(bound)))
         }
     };
-    tokio::time::timeout(bound, work)
-        .await
-        .map_err(|_| ExecError::CaseTimeout(bound))
+    let teardown = teardown_run.tear_down_case(&set_up).await;
+    match (result, teardown) {
+        (Ok(measured), Err(e)) => {
+            let _ = measured;
+            Err(ExecError::Teardown(e))
+        }
+        (result, _) => result,
+    }
 }

@@ -1,66 +1,71 @@
-//! Releasing many prepared requests at the same instant, shared by `concurrent` and `burst`.
+//! Releasing many users' first requests at the same instant, shared by `concurrent` and `burst`.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::sync::Barrier;
 
-use super::CaseRun;
-use crate::sample::Sample;
+use super::journey::Iteration;
+use super::run::{CaseRun, User};
 
-/// Samples of one round and its wall time (first send to last response).
+/// One round: each user with its iteration, and the round's wall time.
 pub struct Round {
-    /// One per request.
-    pub samples: Vec<Sample>,
+    /// Users back from their tasks, with what they measured.
+    pub users: Vec<(User, Iteration)>,
     /// First send to last response.
     pub wall: Duration,
 }
 
-/// Renders `n` requests, starts `n` tasks that wait on one barrier, and releases them together.
-///
-/// All rendering and task start-up happen before the barrier, so the round measures only the
-/// requests themselves.
-pub async fn release_together(run: &Arc<CaseRun>, client: &reqwest::Client, n: usize) -> Round {
-    let barrier = Arc::new(Barrier::new(n));
-    let mut tasks = Vec::with_capacity(n);
-    for _ in 0..n {
-        let prepared = run.prepare(client);
-        let (run, client, barrier) = (Arc::clone(run), client.clone(), Arc::clone(&barrier));
-        tasks.push(tokio::spawn(async move {
-            barrier.wait().await;
-            let sent = Instant::now();
-            let sample = match prepared {
-                Ok(request) => run.measure(&client, request).await.0,
-                Err(cause) => run.unsent(cause),
-            };
-            (sent, Instant::now(), sample)
-        }));
-    }
-    let mut samples = Vec::with_capacity(n);
+/// Starts one task per user; each renders its first request and waits on one barrier, which
+/// releases them together. Rendering and task start-up happen before the barrier, so the round
+/// measures only the requests themselves.
+pub async fn release_together(run: &Arc<CaseRun>, users: Vec<User>) -> Round {
+    let barrier = Arc::new(Barrier::new(users.len()));
+    let tasks: Vec<_> = users
+        .into_iter()
+        .map(|mut user| {
+            let (run, barrier) = (Arc::clone(run), Arc::clone(&barrier));
+            tokio::spawn(async move {
+                let prepared = run.prepare(&user);
+                barrier.wait().await;
+                let iteration = run.iterate(&mut user, prepared).await;
+                (user, iteration)
+            })
+        })
+        .collect();
+    let mut users = Vec::with_capacity(tasks.len());
     let (mut first, mut last) = (None::<Instant>, None::<Instant>);
     for task in tasks {
         // A task only fails if it panicked; nothing in it panics on user input.
-        if let Ok((sent, done, sample)) = task.await {
-            first = Some(first.map_or(sent, |f| f.min(sent)));
-            last = Some(last.map_or(done, |l| l.max(done)));
-            samples.push(sample);
+        if let Ok((user, iteration)) = task.await {
+            first = Some(first.map_or(iteration.sent, |f| f.min(iteration.sent)));
+            last = Some(last.map_or(iteration.done, |l| l.max(iteration.done)));
+            users.push((user, iteration));
         }
     }
     let wall = match (first, last) {
         (Some(f), Some(l)) => l.saturating_duration_since(f),
         _ => Duration::ZERO,
     };
-    Round { samples, wall }
+    Round { users, wall }
 }
 
-/// Opens up to `n` pooled connections before the measured span by sending `n` simultaneous HEAD
-/// requests to the case's URL; their results are ignored.
-pub async fn warm_connections(run: &CaseRun, client: &reqwest::Client, n: usize) {
-    let Ok(probe) = run.prepare(client) else {
-        return;
-    };
-    let url = probe.url().clone();
-    let timeout = run.case.request.timeout;
-    let requests = (0..n).map(|_| client.head(url.clone()).timeout(timeout).send());
-    let _ = futures::future::join_all(requests).await;
+/// Opens a connection per user before the measured span: each sends one HEAD request to the
+/// case's first URL at the same time; results are ignored.
+pub async fn warm_connections(run: &CaseRun, users: &[User]) {
+    let probes = users.iter().map(|user| {
+        let probe = run.render(&run.case.steps[0], &user.client, &user.vars, 0);
+        let timeout = run.case.steps[0].request.timeout;
+        async move {
+            if let Ok(probe) = probe {
+                let _ = user
+                    .client
+                    .head(probe.url().clone())
+                    .timeout(timeout)
+                    .send()
+                    .await;
+            }
+        }
+    });
+    futures::future::join_all(probes).await;
 }

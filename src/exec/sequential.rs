@@ -1,7 +1,7 @@
 //! `sequential`: `iterations` requests one after another, after `warmup` unmeasured ones.
 
-use super::{count, CaseRun, KindError, MAX_REQUESTS_PER_CASE};
-use crate::sample::Samples;
+use super::journey::Recorder;
+use super::{count, CaseRun, ExecError, KindError, Measurement, MAX_REQUESTS_PER_CASE};
 use crate::suite::CaseSpec;
 
 /// The keys this kind reads.
@@ -39,21 +39,29 @@ impl SequentialPlan {
         )
     }
 
-    /// Warm-up, then the measured requests one at a time over one pooled connection.
-    pub async fn run(&self, mut run: CaseRun) -> Samples {
-        let client = run.target.pooled.clone();
+    /// One user: set-up, warm-up, then the measured iterations one at a time over one
+    /// reused connection, then tear-down.
+    pub async fn run(&self, mut run: CaseRun) -> Result<Measurement, ExecError> {
+        let shared = run.target.pooled.clone();
+        let mut users = run.users(1, &shared).await?;
+        let mut user = users
+            .pop()
+            .ok_or_else(|| ExecError::Setup("no user".into()))?;
         for _ in 0..self.warmup {
-            run.once(&client).await;
+            let prepared = run.prepare(&user);
+            run.iterate(&mut user, prepared).await;
         }
+        user.tally = Default::default();
+        user.refreshes = 0;
         run.restart_clock();
-        let mut requests = Vec::with_capacity(self.iterations as usize);
+        let mut record = Recorder::new(&run.case, self.iterations as usize);
         for _ in 0..self.iterations {
-            requests.push(run.once(&client).await);
+            let prepared = run.prepare(&user);
+            record.iteration(run.iterate(&mut user, prepared).await);
         }
-        Samples {
-            requests,
-            rounds: Vec::new(),
-            elapsed: run.elapsed(),
-        }
+        let elapsed = run.elapsed();
+        record.user(&user);
+        run.release(vec![user]).await.map_err(ExecError::Teardown)?;
+        Ok(record.finish(elapsed))
     }
 }

@@ -56,6 +56,7 @@ struct AppState {
 pub struct ReferenceApi {
     faults: FaultTable,
     token_max_uses: Option<u32>,
+    port: u16,
 }
 
 impl ReferenceApi {
@@ -79,12 +80,19 @@ impl ReferenceApi {
         self
     }
 
+    /// Listens on this port of 127.0.0.1 instead of one the OS assigns.
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
     /// Every route as a `"METHOD /pattern"` key, the form [`ReferenceApi::fault`] accepts.
     pub fn routes() -> Vec<&'static str> {
         [admin::ROUTES, workers::ROUTES, tasks::ROUTES, auth::ROUTES].concat()
     }
 
-    /// Starts the server on its own thread and runtime, bound to `127.0.0.1:0`.
+    /// Starts the server on its own thread and runtime, bound to `127.0.0.1` (port 0, chosen by
+    /// the OS, unless [`ReferenceApi::port`] says otherwise).
     ///
     /// Returns once the listener is bound and served; works inside or outside a tokio runtime.
     /// Fails with `InvalidInput` if a fault names a route the server does not have.
@@ -100,7 +108,7 @@ impl ReferenceApi {
                 ),
             ));
         }
-        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, self.port))?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
         let app = router(

@@ -6,6 +6,7 @@ use std::io;
 
 pub use console::Console;
 
+use crate::checks::CheckTally;
 use crate::stats::Summary;
 use crate::units::format_duration;
 use crate::verdict::Verdict;
@@ -27,12 +28,49 @@ pub struct CaseReport {
     pub verdict: Option<Verdict>,
     /// Why it could not run or finish, if so.
     pub error: Option<String>,
+    /// Per journey step: `suite::case/step` with its own statistics and verdict.
+    pub steps: Vec<StepReport>,
+    /// Check pass/fail counts, k6 style.
+    pub checks: CheckTally,
+    /// Times a fixture set up again after a `refresh_on` status.
+    pub refreshes: u64,
+}
+
+/// One journey step's statistics and verdict.
+#[derive(Debug, Clone)]
+pub struct StepReport {
+    /// `suite::case/step`.
+    pub id: String,
+    /// The step's statistics.
+    pub summary: Summary,
+    /// The step against its bounds.
+    pub verdict: Verdict,
+}
+
+impl CaseReport {
+    /// A report for `id` with nothing measured yet.
+    pub fn new(id: &str, description: &str, seed: u64) -> Self {
+        Self {
+            id: id.to_string(),
+            description: description.to_string(),
+            target: String::new(),
+            seed,
+            summary: None,
+            verdict: None,
+            error: None,
+            steps: Vec::new(),
+            checks: CheckTally::default(),
+            refreshes: 0,
+        }
+    }
 }
 
 impl CaseReport {
     /// True when the case ran and met every bound.
     pub fn passed(&self) -> bool {
-        self.error.is_none() && self.verdict.as_ref().is_some_and(Verdict::passed)
+        self.error.is_none()
+            && self.verdict.as_ref().is_some_and(Verdict::passed)
+            && self.steps.iter().all(|s| s.verdict.passed())
     }
 
     /// `pass`, `FAIL` or `ERROR`, as shown in tables.
@@ -55,6 +93,24 @@ impl CaseReport {
             for line in verdict.to_string().lines() {
                 out.push_str(&format!("  {line}\n"));
             }
+        }
+        for step in self.steps.iter().filter(|s| !s.verdict.passed()) {
+            out.push_str(&format!("{} missed its bounds:\n", step.id));
+            for line in step.verdict.to_string().lines() {
+                out.push_str(&format!("  {line}\n"));
+            }
+        }
+        if !self.checks.is_empty() {
+            out.push_str("  checks:\n");
+            for line in self.checks.render().lines() {
+                out.push_str(&format!("    {line}\n"));
+            }
+        }
+        if self.refreshes > 0 {
+            out.push_str(&format!(
+                "  fixtures set up again after refresh_on: {}\n",
+                self.refreshes
+            ));
         }
         if let Some(summary) = &self.summary {
             out.push_str(&format!("  measured: {}\n", one_line(summary)));

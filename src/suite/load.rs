@@ -16,6 +16,8 @@ pub struct SuiteSource {
     pub stem: String,
     /// The file's text, kept to locate errors found after parsing.
     pub text: String,
+    /// The folder holding the file; data files are found relative to it.
+    pub dir: PathBuf,
 }
 
 /// Every `*.yaml` / `*.yml` below `dir`, recursively, sorted by path.
@@ -50,10 +52,12 @@ pub fn load_file(path: &Path, origin: &str) -> Result<(SuiteSource, SuiteSpec), 
         .and_then(|s| s.to_str())
         .unwrap_or("suite")
         .to_string();
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let source = SuiteSource {
         origin: origin.to_string(),
         stem,
         text,
+        dir,
     };
     let spec = parse_str(&source.text, origin)?;
     Ok((source, spec))
@@ -106,8 +110,8 @@ mod tests {
 
     #[test]
     fn missing_field_is_named() {
-        let e = err("cases:\n  - name: a\n    kind: sequential\n");
-        assert!(e.contains("missing field `request`"), "{e}");
+        let e = err("cases:\n  - name: a\n    request: { path: / }\n");
+        assert!(e.contains("missing field `kind`"), "{e}");
     }
 
     #[test]

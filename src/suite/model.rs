@@ -4,6 +4,9 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
+use crate::checks::CheckSpec;
+use crate::data::DataSpec;
+use crate::extract::ExtractSpec;
 use crate::thresholds::Rules;
 use crate::units::HumanDuration;
 
@@ -28,6 +31,12 @@ pub struct SuiteSpec {
     /// Named data factories, used as `{{ factory.NAME }}`.
     #[serde(default)]
     pub factories: BTreeMap<String, Json>,
+    /// Data files (CSV or JSON) used as `{{ data.NAME.column }}`.
+    #[serde(default)]
+    pub data: BTreeMap<String, DataSpec>,
+    /// Named set-up/tear-down fixtures that cases request with `use:`.
+    #[serde(default)]
+    pub fixtures: BTreeMap<String, FixtureSpec>,
     /// The performance cases.
     pub cases: Vec<CaseSpec>,
 }
@@ -83,8 +92,18 @@ pub struct CaseSpec {
     /// Run only with `-- --ignored` (stress cases, slow cases).
     #[serde(default)]
     pub ignore: bool,
-    /// The measured request.
-    pub request: RequestSpec,
+    /// The measured request (or give `steps`).
+    pub request: Option<RequestSpec>,
+    /// Checks on the measured request's response.
+    #[serde(default)]
+    pub checks: Vec<CheckSpec>,
+    /// A measured journey: requests in order, each with its own metrics.
+    pub steps: Option<Vec<StepSpec>>,
+    /// Fixtures this case requests, set up in this order.
+    #[serde(default, rename = "use")]
+    pub uses: Vec<String>,
+    /// Give each simulated user a cookie jar of its own.
+    pub cookies: Option<bool>,
     /// Bounds carried by the case itself; they win over `thresholds.yaml`.
     pub thresholds: Option<Rules>,
     /// Upper bound on this case's whole run.
@@ -149,4 +168,57 @@ pub enum StatusSpec {
     Text(String),
     /// Any of several.
     List(Vec<StatusSpec>),
+}
+
+/// When a fixture's set-up runs, as pytest's fixture scopes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FixtureScope {
+    /// Once per run, on first use; torn down at the end of the run.
+    Once,
+    /// Once per case that uses it, before its measured span (the default).
+    #[default]
+    Case,
+    /// Once per simulated user: each of N concurrent users gets its own.
+    PerUser,
+}
+
+/// A named fixture: variables, set-up steps and tear-down steps, or a fixture written in Rust.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FixtureSpec {
+    /// When it runs (default `case`).
+    #[serde(default)]
+    pub scope: FixtureScope,
+    /// Variables rendered once per fixture instance, before its steps (e.g. a username used
+    /// by both register and login).
+    #[serde(default)]
+    pub vars: BTreeMap<String, Json>,
+    /// Unmeasured requests run before the case; their extractions become variables.
+    #[serde(default)]
+    pub setup: Vec<StepSpec>,
+    /// Unmeasured requests run after the case, even when it failed.
+    #[serde(default)]
+    pub teardown: Vec<StepSpec>,
+    /// Statuses of a measured request that make the fixture set up again and retry once
+    /// (e.g. `401` for an expired token).
+    pub refresh_on: Option<StatusSpec>,
+    /// The name of a set-up fixture registered from Rust, instead of `setup` steps.
+    pub rust: Option<String>,
+}
+
+/// One request of a fixture or a journey.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepSpec {
+    /// The step's name: in messages, and `suite::case/name` for a journey step's metrics.
+    pub name: Option<String>,
+    /// The request.
+    pub request: RequestSpec,
+    /// Values taken from the response into variables.
+    #[serde(default)]
+    pub extract: BTreeMap<String, ExtractSpec>,
+    /// Checks on the response.
+    #[serde(default)]
+    pub checks: Vec<CheckSpec>,
 }

@@ -1,61 +1,12 @@
-//! Validated suite -> executable plan. Pure: templates compiled, bounds resolved, no I/O.
-
-use std::collections::BTreeSet;
-use std::sync::Arc;
-use std::time::Duration;
+//! Requests: method, URL, headers, query and body compiled once; statuses accepted.
 
 use reqwest::header::{HeaderName, HeaderValue};
 use reqwest::Method;
+use std::time::Duration;
 
-use crate::exec::Kind;
-use crate::fixtures::Fixtures;
-use crate::suite::{
-    CaseSpec, ExpectSpec, Located, RequestSpec, StatusSpec, SuiteError, SuiteSource, SuiteSpec,
-};
+use super::DEFAULT_REQUEST_TIMEOUT;
+use crate::suite::{ExpectSpec, RequestSpec, StatusSpec, SuiteSpec};
 use crate::template::{Scope, TextTemplate, ValueTemplate};
-use crate::thresholds::{Bound, Metric, Thresholds};
-use crate::yaml::find_line;
-
-/// Per-request timeout when a suite sets none.
-pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
-/// Bound on one case's whole run when a suite sets none.
-pub const DEFAULT_CASE_TIMEOUT: Duration = Duration::from_secs(120);
-
-/// A suite ready to run.
-#[derive(Debug)]
-pub struct SuitePlan {
-    /// The suite's name.
-    pub name: String,
-    /// The file it came from.
-    pub origin: String,
-    /// Its cases, in file order.
-    pub cases: Vec<Arc<CasePlan>>,
-}
-
-/// One case ready to run.
-#[derive(Debug)]
-pub struct CasePlan {
-    /// `suite::case`, the trial name.
-    pub id: String,
-    /// The case's name within its suite.
-    pub name: String,
-    /// How its requests are issued, with the kind's own settings.
-    pub kind: Kind,
-    /// Run only with `--ignored`.
-    pub ignore: bool,
-    /// The measured request.
-    pub request: RequestPlan,
-    /// The NFR bounds it must meet, each with the rule that set it.
-    pub bounds: Vec<Bound>,
-    /// The suite's seed (given or drawn), shown in failures so the data can be reproduced.
-    pub seed: u64,
-    /// Upper bound on the case's whole run.
-    pub case_timeout: Duration,
-    /// The suite's `base_url`, used when `PERF_BASE_URL` is not set.
-    pub base_url: Option<String>,
-    /// Factories and functions the templates refer to.
-    pub scope: Arc<Scope>,
-}
 
 /// A request whose templated parts are compiled.
 #[derive(Debug)]
@@ -169,111 +120,10 @@ impl StatusExpect {
     }
 }
 
-/// Turns a parsed suite into a plan, resolving each case's bounds from `thresholds`.
-pub fn plan_suite(
-    source: &SuiteSource,
-    spec: SuiteSpec,
-    thresholds: &Thresholds,
-    fixtures: &Fixtures,
-) -> Result<SuitePlan, SuiteError> {
-    let locate = Locator { source };
-    let name = spec.suite.clone().unwrap_or_else(|| source.stem.clone());
-    if name.is_empty() || name.contains("::") || name.contains(char::is_whitespace) {
-        return Err(locate.error(
-            None,
-            "suite:",
-            format!("suite name `{name}` must be non-empty, without spaces or `::`"),
-        ));
-    }
-    let scope = fixtures
-        .scope()
-        .with_factories(&spec.factories)
-        .map_err(|e| locate.error(None, "factories:", e.to_string()))?;
-    let scope = Arc::new(scope);
-    let seed = spec.seed.unwrap_or_else(random_seed);
-    let mut seen = BTreeSet::new();
-    let mut cases = Vec::with_capacity(spec.cases.len());
-    for case in &spec.cases {
-        if !seen.insert(case.name.as_str()) {
-            return Err(locate.error(
-                None,
-                &format!("name: {}", case.name),
-                format!("case `{}` appears twice in the suite", case.name),
-            ));
-        }
-        cases.push(Arc::new(plan_case(
-            &locate, &name, &spec, case, thresholds, &scope, seed,
-        )?));
-    }
-    Ok(SuitePlan {
-        name,
-        origin: source.origin.clone(),
-        cases,
-    })
-}
+/// A problem with one field: the YAML key to point at, and the message.
+pub type FieldError = (&'static str, String);
 
-fn plan_case(
-    locate: &Locator,
-    suite: &str,
-    spec: &SuiteSpec,
-    case: &CaseSpec,
-    thresholds: &Thresholds,
-    scope: &Arc<Scope>,
-    seed: u64,
-) -> Result<CasePlan, SuiteError> {
-    let at = Some(case.name.as_str());
-    if case.name.is_empty() || case.name.contains("::") || case.name.contains(char::is_whitespace) {
-        return Err(locate.error(
-            at,
-            "name:",
-            format!(
-                "case name `{}` must be non-empty, without spaces or `::`",
-                case.name
-            ),
-        ));
-    }
-    let kind =
-        Kind::from_spec(case).map_err(|e| locate.error(at, &format!("{}:", e.key), e.message))?;
-    let request = plan_request(&case.request, spec, scope)
-        .map_err(|(key, msg)| locate.error(at, key, msg))?;
-    let inline_label = format!("{}: case {} thresholds", locate.source.origin, case.name);
-    let mut bounds = thresholds.resolve(
-        suite,
-        &case.name,
-        case.thresholds.as_ref().map(|r| (r, inline_label.as_str())),
-    );
-    if !kind.has_rounds() {
-        // `wall` is the wall time of a round; rules that match a sequential case by pattern,
-        // suite or default have nothing to bound. Written on the case itself, it is a mistake.
-        if case.thresholds.as_ref().is_some_and(|r| r.wall.is_some()) {
-            let message =
-                "`wall` bounds the wall time of concurrent rounds and bursts; this case has none";
-            return Err(locate.error(at, "wall:", message));
-        }
-        bounds.retain(|b| b.metric != Metric::Wall);
-    }
-    let case_timeout = case
-        .case_timeout
-        .or(spec.defaults.case_timeout)
-        .map_or(DEFAULT_CASE_TIMEOUT, |d| d.0);
-    Ok(CasePlan {
-        id: format!("{suite}::{}", case.name),
-        name: case.name.clone(),
-        kind,
-        ignore: case.ignore,
-        request,
-        bounds,
-        // Each case gets its own stream so adding a case does not change another case's data.
-        seed,
-        case_timeout,
-        base_url: spec.base_url.clone(),
-        scope: Arc::clone(scope),
-    })
-}
-
-type FieldError = (&'static str, String);
-
-fn plan_request(
+pub fn plan_request(
     req: &RequestSpec,
     suite: &SuiteSpec,
     scope: &Scope,
@@ -377,41 +227,10 @@ fn expect_of(spec: Option<&ExpectSpec>) -> Result<StatusExpect, String> {
     }
 }
 
-/// Finds where in the file a problem found after parsing is, by the case's name and the key.
-struct Locator<'a> {
-    source: &'a SuiteSource,
-}
-
-impl Locator<'_> {
-    fn error(&self, case: Option<&str>, key: &str, message: impl Into<String>) -> SuiteError {
-        let text = &self.source.text;
-        let case_line = case.and_then(|c| find_line(text, 1, &format!("name: {c}")));
-        let from = case_line.map_or(1, |(line, _)| line);
-        let position = find_line(text, from, key).or(case_line);
-        let message = match case {
-            Some(c) => format!("case `{c}`: {}", message.into()),
-            None => message.into(),
-        };
-        SuiteError::Invalid(Located::at(&self.source.origin, position, message))
+impl std::fmt::Display for UrlPlan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            UrlPlan::Path(t) | UrlPlan::Absolute(t) => f.write_str(t.source()),
+        }
     }
-}
-
-fn random_seed() -> u64 {
-    // Short enough to read and paste back as `seed:`.
-    u64::from(rand::random::<u32>())
-}
-
-impl CasePlan {
-    /// Seed of this case's random stream: each case gets its own, so adding a case does not
-    /// change another case's data.
-    pub fn data_seed(&self) -> u64 {
-        self.seed ^ fnv1a(self.name.as_bytes())
-    }
-}
-
-/// FNV-1a: a stable hash, so a case's seed does not change between runs or Rust versions.
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
-    })
 }

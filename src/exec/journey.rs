@@ -1,0 +1,201 @@
+//! One iteration of a case's measured steps for one user, and the record of all iterations.
+
+use std::time::{Duration, Instant};
+
+use super::run::{CaseRun, User};
+use super::Measurement;
+use crate::checks::CheckTally;
+use crate::plan::CasePlan;
+use crate::sample::{ErrorCause, Outcome, Sample, Samples};
+
+/// What one pass through the steps produced.
+pub struct Iteration {
+    /// The whole journey (for a single request, that request).
+    pub journey: Sample,
+    /// Each step's sample; `None` for steps not reached after a failure.
+    pub steps: Vec<Option<Sample>>,
+    /// When the first request went out.
+    pub sent: Instant,
+    /// When the last response was read.
+    pub done: Instant,
+}
+
+/// The first request of an iteration, rendered before the iteration starts (so a barrier can
+/// release users whose requests are ready).
+pub struct Prepared {
+    seq: u64,
+    first: Result<reqwest::Request, ErrorCause>,
+}
+
+impl CaseRun {
+    /// Takes a sequence number for a new iteration and renders its first request.
+    pub fn prepare(&self, user: &User) -> Prepared {
+        let seq = self.next_seq();
+        let first = self.render(&self.case.steps[0], &user.client, &user.vars, seq);
+        Prepared { seq, first }
+    }
+
+    /// Runs the steps in order; a failed step ends the iteration (later steps may need what it
+    /// would have extracted). A `refresh_on` status sets the fixture up again and retries once.
+    pub async fn iterate(&self, user: &mut User, prepared: Prepared) -> Iteration {
+        let Prepared { seq, first } = prepared;
+        let mut first = Some(first);
+        let mut steps = vec![None; self.case.steps.len()];
+        let mut failure = None;
+        let sent = Instant::now();
+        for (i, step) in self.case.steps.iter().enumerate() {
+            let request = first
+                .take()
+                .unwrap_or_else(|| self.render(step, &user.client, &user.vars, seq));
+            let mut done = self
+                .exchange(
+                    step,
+                    &user.client,
+                    request,
+                    &mut user.vars,
+                    Some(&mut user.tally),
+                )
+                .await;
+            let refresh = done.response.as_ref().and_then(|r| {
+                self.case
+                    .fixtures
+                    .iter()
+                    .find(|f| f.refresh_on.as_ref().is_some_and(|s| s.accepts(r.status)))
+            });
+            if let Some(fixture) = refresh {
+                let client = user.client.clone();
+                if self.set_up(fixture, &client, &mut user.vars).await.is_ok() {
+                    user.refreshes += 1;
+                    let again = self.render(step, &user.client, &user.vars, seq);
+                    done = self
+                        .exchange(
+                            step,
+                            &user.client,
+                            again,
+                            &mut user.vars,
+                            Some(&mut user.tally),
+                        )
+                        .await;
+                }
+            }
+            if let Outcome::Error(cause) = &done.sample.outcome {
+                failure = Some((step.name.clone(), cause.clone()));
+            }
+            steps[i] = Some(done.sample);
+            if failure.is_some() {
+                break;
+            }
+        }
+        let done = Instant::now();
+        let journey = self.journey_sample(&steps, failure);
+        Iteration {
+            journey,
+            steps,
+            sent,
+            done,
+        }
+    }
+
+    fn journey_sample(
+        &self,
+        steps: &[Option<Sample>],
+        failure: Option<(String, ErrorCause)>,
+    ) -> Sample {
+        let taken: Vec<&Sample> = steps.iter().flatten().collect();
+        let start = taken.first().map_or(Duration::ZERO, |s| s.start);
+        let end = taken
+            .iter()
+            .map(|s| s.start + s.latency)
+            .max()
+            .unwrap_or(start);
+        let outcome = match failure {
+            None => Outcome::Ok,
+            Some((_, cause)) if !self.case.journey => Outcome::Error(cause),
+            Some((step, cause)) => Outcome::Error(ErrorCause::Step(step, Box::new(cause))),
+        };
+        Sample {
+            start,
+            latency: end.saturating_sub(start),
+            outcome,
+        }
+    }
+}
+
+/// Collects iterations, rounds and users' counts into a [`Measurement`].
+pub struct Recorder {
+    journey: bool,
+    samples: Samples,
+    steps: Vec<(String, Samples)>,
+    checks: CheckTally,
+    refreshes: u64,
+}
+
+impl Recorder {
+    /// An empty record for `case`, with room for `iterations`.
+    pub fn new(case: &CasePlan, iterations: usize) -> Self {
+        let steps = if case.journey {
+            case.steps
+                .iter()
+                .map(|s| {
+                    (
+                        s.name.clone(),
+                        Samples {
+                            requests: Vec::with_capacity(iterations),
+                            ..Samples::default()
+                        },
+                    )
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Self {
+            journey: case.journey,
+            samples: Samples {
+                requests: Vec::with_capacity(iterations),
+                ..Samples::default()
+            },
+            steps,
+            checks: CheckTally::default(),
+            refreshes: 0,
+        }
+    }
+
+    /// Records one iteration.
+    pub fn iteration(&mut self, iteration: Iteration) {
+        if self.journey {
+            for ((_, samples), sample) in self.steps.iter_mut().zip(iteration.steps) {
+                samples.requests.extend(sample);
+            }
+        }
+        self.samples.requests.push(iteration.journey);
+    }
+
+    /// Records a round's wall time.
+    pub fn round(&mut self, wall: Duration) {
+        self.samples.rounds.push(wall);
+        for (_, samples) in &mut self.steps {
+            samples.rounds.push(wall);
+        }
+    }
+
+    /// Adds what a user counted.
+    pub fn user(&mut self, user: &User) {
+        self.checks.merge(&user.tally);
+        self.refreshes += user.refreshes;
+    }
+
+    /// The measurement, with the measured span's length.
+    pub fn finish(mut self, elapsed: Duration) -> Measurement {
+        self.samples.elapsed = elapsed;
+        for (_, samples) in &mut self.steps {
+            samples.elapsed = elapsed;
+        }
+        Measurement {
+            samples: self.samples,
+            steps: self.steps,
+            checks: self.checks,
+            refreshes: self.refreshes,
+        }
+    }
+}

@@ -1,0 +1,248 @@
+//! One case's run: its users, and the exchange of one step (render, time, judge, extract).
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::request::{render, timed, Response};
+use super::{RunContext, Target};
+use crate::checks::CheckTally;
+use crate::extract::Exchange;
+use crate::plan::{CasePlan, FixturePlan, StepPlan};
+use crate::redact::snippet;
+use crate::sample::{ErrorCause, Outcome, Sample};
+use crate::template::{RenderContext, Variables};
+
+/// A simulated user: its HTTP client (and cookie jar), variables and what it counted.
+pub struct User {
+    /// The user's client: the shared pool, or its own with a cookie jar.
+    pub client: reqwest::Client,
+    /// Variables visible to this user's templates.
+    pub vars: Variables,
+    /// Check results of this user's measured requests.
+    pub tally: CheckTally,
+    /// Times a fixture set up again after a `refresh_on` status.
+    pub refreshes: u64,
+    /// The per-user fixtures set up for this user, for refresh and tear-down.
+    pub fixtures: Vec<Arc<FixturePlan>>,
+}
+
+/// What one exchange left behind.
+pub struct Exchanged {
+    /// The measured sample (error when status, checks or extraction failed).
+    pub sample: Sample,
+    /// The response, when one arrived.
+    pub response: Option<Response>,
+}
+
+/// The shared state of one case's run: plan, target, run context, sequence counter, clock.
+pub struct CaseRun {
+    /// The case being run.
+    pub case: Arc<CasePlan>,
+    /// Where requests go.
+    pub target: Arc<Target>,
+    /// Run-wide state: once-fixtures and the redactor.
+    pub context: Arc<RunContext>,
+    /// Variables from once- and case-scoped fixtures, the start of every user's variables.
+    pub vars: Variables,
+    seq: AtomicU64,
+    origin: Instant,
+}
+
+impl CaseRun {
+    /// Starts a run; the clock origin is now.
+    pub fn new(case: Arc<CasePlan>, target: Arc<Target>, context: Arc<RunContext>) -> Self {
+        Self {
+            case,
+            target,
+            context,
+            vars: Variables::new(),
+            seq: AtomicU64::new(0),
+            origin: Instant::now(),
+        }
+    }
+
+    /// The next sequence number: unique per case across rounds, users and iterations.
+    pub fn next_seq(&self) -> u64 {
+        self.seq.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    /// Restarts the clock: the measured span begins now (after warm-up and set-up).
+    pub fn restart_clock(&mut self) {
+        self.origin = Instant::now();
+    }
+
+    /// Time since the measured span began.
+    pub fn elapsed(&self) -> Duration {
+        self.origin.elapsed()
+    }
+
+    /// A client for a new user: its own with a cookie jar when the case wants sessions.
+    pub fn user_client(&self, shared: &reqwest::Client) -> reqwest::Client {
+        if self.case.cookies {
+            self.target
+                .session_client()
+                .unwrap_or_else(|_| shared.clone())
+        } else {
+            shared.clone()
+        }
+    }
+
+    /// A user with the case's variables and no per-user fixtures yet.
+    pub fn user(&self, client: reqwest::Client) -> User {
+        User {
+            client,
+            vars: self.vars.clone(),
+            tally: CheckTally::default(),
+            refreshes: 0,
+            fixtures: Vec::new(),
+        }
+    }
+
+    /// Renders a step for `vars` with sequence number `seq`.
+    pub fn render(
+        &self,
+        step: &StepPlan,
+        client: &reqwest::Client,
+        vars: &Variables,
+        seq: u64,
+    ) -> Result<reqwest::Request, ErrorCause> {
+        let mut ctx = RenderContext::new(&self.case.scope, seq, self.case.data_seed(), vars);
+        render(&step.request, &self.target.base_url, client, &mut ctx)
+    }
+
+    /// Sends one prepared request and judges it: status, checks, then extractions into `vars`.
+    /// Only the exchange itself is inside the timer.
+    pub async fn exchange(
+        &self,
+        step: &StepPlan,
+        client: &reqwest::Client,
+        prepared: Result<reqwest::Request, ErrorCause>,
+        vars: &mut Variables,
+        tally: Option<&mut CheckTally>,
+    ) -> Exchanged {
+        let request = match prepared {
+            Ok(request) => request,
+            Err(cause) => return self.unsent(cause),
+        };
+        let (sent, latency, result) = timed(client, request).await;
+        let start = sent.saturating_duration_since(self.origin);
+        let response = match result {
+            Ok(response) => response,
+            Err(cause) => {
+                let outcome = Outcome::Error(cause);
+                return Exchanged {
+                    sample: Sample {
+                        start,
+                        latency,
+                        outcome,
+                    },
+                    response: None,
+                };
+            }
+        };
+        let outcome = self.judge(step, &response, vars, tally);
+        Exchanged {
+            sample: Sample {
+                start,
+                latency,
+                outcome,
+            },
+            response: Some(response),
+        }
+    }
+
+    fn judge(
+        &self,
+        step: &StepPlan,
+        response: &Response,
+        vars: &mut Variables,
+        tally: Option<&mut CheckTally>,
+    ) -> Outcome {
+        if !step.request.expect.accepts(response.status) {
+            return Outcome::Error(ErrorCause::Status(response.status));
+        }
+        let exchange = Exchange::new(response.status, &response.headers, &response.body);
+        let mut failed = None;
+        let mut tally = tally;
+        for check in &step.checks {
+            let passed = check.evaluate(&exchange).is_ok();
+            if let Some(t) = tally.as_deref_mut() {
+                t.record(check.label(), passed);
+            }
+            if !passed && failed.is_none() {
+                failed = Some(check.label().to_string());
+            }
+        }
+        if let Some(label) = failed {
+            return Outcome::Error(ErrorCause::Check(label));
+        }
+        for extractor in &step.extract {
+            match extractor.extract(&exchange) {
+                Ok(value) => {
+                    if extractor.is_secret() {
+                        self.context.redactor.add_secret(&plain_text(&value));
+                    }
+                    vars.insert(extractor.name().to_string(), value);
+                }
+                Err(_) => {
+                    return Outcome::Error(ErrorCause::Check(format!(
+                        "extract `{}` ({})",
+                        extractor.name(),
+                        extractor.describe()
+                    )))
+                }
+            }
+        }
+        Outcome::Ok
+    }
+
+    /// The sample for a request that could not be built.
+    pub fn unsent(&self, cause: ErrorCause) -> Exchanged {
+        let sample = Sample {
+            start: self.elapsed(),
+            latency: Duration::ZERO,
+            outcome: Outcome::Error(cause),
+        };
+        Exchanged {
+            sample,
+            response: None,
+        }
+    }
+
+    /// Runs unmeasured steps (a fixture's set-up or tear-down) in order for one user's variables.
+    /// A failure names the step, the status and the start of the body.
+    pub async fn unmeasured(
+        &self,
+        owner: &str,
+        steps: &[StepPlan],
+        client: &reqwest::Client,
+        vars: &mut Variables,
+    ) -> Result<(), String> {
+        let seq = self.next_seq();
+        for step in steps {
+            let prepared = self.render(step, client, vars, seq);
+            let done = self.exchange(step, client, prepared, vars, None).await;
+            if let Outcome::Error(cause) = &done.sample.outcome {
+                let body = done
+                    .response
+                    .as_ref()
+                    .map(|r| format!("; body: {}", snippet(&r.body, 200)))
+                    .unwrap_or_default();
+                return Err(format!(
+                    "{owner}, step `{}` ({} {}): {cause}{body}",
+                    step.name, step.request.method, step.request.url
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A JSON value as the text it would be sent as (strings without quotes).
+pub fn plain_text(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
