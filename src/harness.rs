@@ -6,13 +6,14 @@ use std::sync::{Arc, Mutex, OnceLock};
 use libtest_mimic::{Arguments, Failed, Trial};
 
 use crate::exec::{self, ExecError, RunContext};
-use crate::fixtures::Fixtures;
+use crate::extract::Exchange;
+use crate::fixtures::{Fixtures, SetupContext, SetupFunction};
 use crate::plan::{plan_suite, CasePlan};
 use crate::report::{CaseReport, Console, Report, StepReport};
 use crate::stats::Summary;
 use crate::suite::{self, SuiteError};
 use crate::target::{Targets, BASE_URL_VAR};
-use crate::template::CustomFunction;
+use crate::template::{CustomFunction, Variables};
 use crate::thresholds::Thresholds;
 use crate::verdict::judge;
 
@@ -70,9 +71,40 @@ impl Harness {
         self
     }
 
-    /// Registers a Rust data factory, called from templates as `{{ name(args...) }}`.
-    pub fn function(mut self, name: &str, function: CustomFunction) -> Self {
+    /// Registers a data factory written in Rust, called from templates as `{{ name(args...) }}`.
+    /// It gets the call's arguments and the request's seeded random number generator.
+    pub fn function<F>(mut self, name: &str, function: F) -> Self
+    where
+        F: Fn(&[serde_json::Value], &mut dyn rand::RngCore) -> serde_json::Value
+            + Send
+            + Sync
+            + 'static,
+    {
+        let function: CustomFunction = Arc::new(function);
         self.fixtures.add_function(name, function);
+        self
+    }
+
+    /// Registers a set-up fixture written in Rust, used from YAML as
+    /// `fixtures: { NAME: { rust: name } }`. It gets the user's HTTP client, the base URL and
+    /// the variables so far, and returns the variables named in `provides` (declared here so
+    /// templates using them are checked before anything is sent).
+    pub fn setup<F, Fut>(mut self, name: &str, provides: &[&str], setup: F) -> Self
+    where
+        F: Fn(SetupContext) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = Result<Variables, String>> + Send + 'static,
+    {
+        let run: SetupFunction = Arc::new(move |cx| Box::pin(setup(cx)));
+        self.fixtures.add_setup(name, provides, run);
+        self
+    }
+
+    /// Registers a check written in Rust, used from YAML as `checks: [{ rust: name }]`.
+    pub fn check<F>(mut self, name: &str, check: F) -> Self
+    where
+        F: Fn(&Exchange) -> Result<(), String> + Send + Sync + 'static,
+    {
+        self.fixtures.add_check(name, Arc::new(check));
         self
     }
 

@@ -11,6 +11,7 @@ use crate::extract::{Exchange, JsonSelector};
 use crate::plan::StatusExpect;
 use crate::redact::{is_sensitive_header, REDACTED};
 use crate::suite::StatusSpec;
+use crate::template::{RenderContext, Scope, ValueTemplate};
 
 mod custom;
 mod tally;
@@ -60,6 +61,8 @@ enum Subject {
 enum Condition {
     Absent,
     Equals(Value),
+    /// `equals` written with `{{ }}`, rendered per response (e.g. an extracted id).
+    EqualsTemplate(ValueTemplate),
     Contains(String),
     Matches(Regex),
     Min(f64),
@@ -85,6 +88,16 @@ impl Check {
     /// Compiles `spec`, resolving `rust:` names in `custom`; errors start with "check" and say
     /// what is wrong.
     pub fn compile(spec: &CheckSpec, custom: &dyn CheckRegistry) -> Result<Self, String> {
+        Self::compile_in(spec, custom, None)
+    }
+
+    /// Like [`Check::compile`], with `equals` values holding `{{ }}` compiled against `scope`,
+    /// so a check can compare with a variable (`equals: "{{ task_id }}"`).
+    pub fn compile_in(
+        spec: &CheckSpec,
+        custom: &dyn CheckRegistry,
+        scope: Option<&Scope>,
+    ) -> Result<Self, String> {
         let subjects = [
             spec.status.is_some(),
             spec.header.is_some(),
@@ -146,7 +159,18 @@ impl Check {
                 ),
             });
         }
-        let conditions = conditions(spec, matches!(subject, Subject::Header(_)))?;
+        let mut conditions = conditions(spec, matches!(subject, Subject::Header(_)))?;
+        if let Some(scope) = scope {
+            for condition in &mut conditions {
+                if let Condition::Equals(expected) = condition {
+                    if expected.to_string().contains("{{") {
+                        let template = ValueTemplate::compile(expected, scope)
+                            .map_err(|e| format!("check: `equals`: {e}"))?;
+                        *condition = Condition::EqualsTemplate(template);
+                    }
+                }
+            }
+        }
         let label = match &spec.name {
             Some(name) => name.clone(),
             None => default_label(spec, &subject),
@@ -165,6 +189,19 @@ impl Check {
 
     /// Passes, or fails with the reason, e.g. "expected status 201, got 500".
     pub fn evaluate(&self, exchange: &Exchange) -> Result<(), String> {
+        self.judge(exchange, None)
+    }
+
+    /// Like [`Check::evaluate`], rendering templated expectations with `ctx`.
+    pub fn evaluate_in(&self, exchange: &Exchange, ctx: &mut RenderContext) -> Result<(), String> {
+        self.judge(exchange, Some(ctx))
+    }
+
+    fn judge(
+        &self,
+        exchange: &Exchange,
+        mut ctx: Option<&mut RenderContext>,
+    ) -> Result<(), String> {
         match &self.subject {
             Subject::Status(expect, _) if expect.accepts(exchange.status()) => Ok(()),
             Subject::Status(_, text) => {
@@ -195,6 +232,7 @@ impl Check {
                         &what,
                         &Value::String(text.to_owned()),
                         &format!("is `{shown}`"),
+                        &mut ctx,
                     ),
                 }
             }
@@ -206,20 +244,35 @@ impl Check {
                     (Ok(value), [Condition::Absent]) => {
                         Err(format!("{what} = {}, expected it absent", short(value)))
                     }
-                    (Ok(value), _) => self.test(&what, value, &format!("= {}", short(value))),
+                    (Ok(value), _) => {
+                        self.test(&what, value, &format!("= {}", short(value)), &mut ctx)
+                    }
                 }
             }
         }
     }
 
     /// Applies every condition to `value`; `is` renders the value for the reason.
-    fn test(&self, what: &str, value: &Value, is: &str) -> Result<(), String> {
+    fn test(
+        &self,
+        what: &str,
+        value: &Value,
+        is: &str,
+        ctx: &mut Option<&mut RenderContext>,
+    ) -> Result<(), String> {
         for condition in &self.conditions {
             let text = value.as_str();
             let failure = match condition {
                 Condition::Absent => None,
                 Condition::Equals(expected) if same(value, expected) => None,
                 Condition::Equals(expected) => Some(format!("expected {}", short(expected))),
+                Condition::EqualsTemplate(template) => match ctx.as_deref_mut() {
+                    Some(ctx) => {
+                        let expected = template.render(ctx);
+                        (!same(value, &expected)).then(|| format!("expected {}", short(&expected)))
+                    }
+                    None => Some("expected a value that needs variables to render".into()),
+                },
                 Condition::Contains(part) => match text {
                     Some(t) if t.contains(part.as_str()) => None,
                     Some(_) => Some(format!("expected it to contain {}", quote(part))),

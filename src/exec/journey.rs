@@ -50,6 +50,7 @@ impl CaseRun {
             let mut done = self
                 .exchange(
                     step,
+                    seq,
                     &user.client,
                     request,
                     &mut user.vars,
@@ -70,6 +71,7 @@ impl CaseRun {
                     done = self
                         .exchange(
                             step,
+                            seq,
                             &user.client,
                             again,
                             &mut user.vars,

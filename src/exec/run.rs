@@ -116,6 +116,7 @@ impl CaseRun {
     pub async fn exchange(
         &self,
         step: &StepPlan,
+        seq: u64,
         client: &reqwest::Client,
         prepared: Result<reqwest::Request, ErrorCause>,
         vars: &mut Variables,
@@ -141,7 +142,7 @@ impl CaseRun {
                 };
             }
         };
-        let outcome = self.judge(step, &response, vars, tally);
+        let outcome = self.judge(step, seq, &response, vars, tally);
         Exchanged {
             sample: Sample {
                 start,
@@ -155,6 +156,7 @@ impl CaseRun {
     fn judge(
         &self,
         step: &StepPlan,
+        seq: u64,
         response: &Response,
         vars: &mut Variables,
         tally: Option<&mut CheckTally>,
@@ -165,8 +167,9 @@ impl CaseRun {
         let exchange = Exchange::new(response.status, &response.headers, &response.body);
         let mut failed = None;
         let mut tally = tally;
+        let mut ctx = RenderContext::new(&self.case.scope, seq, self.case.data_seed(), vars);
         for check in &step.checks {
-            let passed = check.evaluate(&exchange).is_ok();
+            let passed = check.evaluate_in(&exchange, &mut ctx).is_ok();
             if let Some(t) = tally.as_deref_mut() {
                 t.record(check.label(), passed);
             }
@@ -174,6 +177,7 @@ impl CaseRun {
                 failed = Some(check.label().to_string());
             }
         }
+        drop(ctx);
         if let Some(label) = failed {
             return Outcome::Error(ErrorCause::Check(label));
         }
@@ -222,7 +226,7 @@ impl CaseRun {
         let seq = self.next_seq();
         for step in steps {
             let prepared = self.render(step, client, vars, seq);
-            let done = self.exchange(step, client, prepared, vars, None).await;
+            let done = self.exchange(step, seq, client, prepared, vars, None).await;
             if let Outcome::Error(cause) = &done.sample.outcome {
                 let body = done
                     .response

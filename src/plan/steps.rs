@@ -93,7 +93,7 @@ pub fn plan_exchange(
     let checks = checks
         .iter()
         .map(|spec| {
-            Check::compile(spec, fixtures.checks())
+            Check::compile_in(spec, fixtures.checks(), Some(scope))
                 .map_err(|e| ("checks:", format!("step `{name}`: {e}")))
         })
         .collect::<Result<_, _>>()?;

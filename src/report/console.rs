@@ -3,6 +3,7 @@
 use std::io;
 
 use super::{CaseReport, Report};
+use crate::stats::Summary;
 use crate::units::format_duration;
 
 /// A plain-text table, one row per case, like Locust's `--only-summary`.
@@ -18,7 +19,20 @@ impl Report for Console {
         if reports.is_empty() {
             return Ok(());
         }
-        let rows: Vec<[String; 11]> = reports.iter().map(row).collect();
+        let rows: Vec<[String; 11]> = reports
+            .iter()
+            .flat_map(|r| {
+                let steps = r.steps.iter().map(|step| {
+                    let verdict = if step.verdict.passed() {
+                        "pass"
+                    } else {
+                        "FAIL"
+                    };
+                    row(&format!("  {}", step.id), Some(&step.summary), verdict)
+                });
+                std::iter::once(row(&r.id, r.summary.as_ref(), r.status())).chain(steps)
+            })
+            .collect();
         let mut widths = HEADER.map(str::len);
         for row in &rows {
             for (w, cell) in widths.iter_mut().zip(row) {
@@ -64,6 +78,23 @@ impl Report for Console {
                 writeln!(out, "{c}")?;
             }
         }
+        let checked: Vec<&CaseReport> = reports.iter().filter(|r| !r.checks.is_empty()).collect();
+        if !checked.is_empty() {
+            writeln!(out, "checks:")?;
+            for report in checked {
+                writeln!(out, "  {}", report.id)?;
+                for line in report.checks.render().lines() {
+                    writeln!(out, "    {line}")?;
+                }
+            }
+        }
+        for report in reports.iter().filter(|r| r.refreshes > 0) {
+            writeln!(
+                out,
+                "{}: fixtures set up again after refresh_on: {}",
+                report.id, report.refreshes
+            )?;
+        }
         let passed = reports.iter().filter(|r| r.passed()).count();
         writeln!(
             out,
@@ -73,12 +104,12 @@ impl Report for Console {
     }
 }
 
-fn row(report: &CaseReport) -> [String; 11] {
+fn row(id: &str, summary: Option<&Summary>, verdict: &str) -> [String; 11] {
     let dash = || "-".to_string();
     let mut cells: [String; 11] = std::array::from_fn(|_| dash());
-    cells[0] = report.id.clone();
-    cells[10] = report.status().to_string();
-    if let Some(s) = &report.summary {
+    cells[0] = id.to_string();
+    cells[10] = verdict.to_string();
+    if let Some(s) = summary {
         cells[1] = s.requests.to_string();
         cells[2] = s.errors.to_string();
         if let Some(l) = &s.latency {
