@@ -128,16 +128,19 @@ pub fn nearest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
         .map(|(_, c)| c)
 }
 
-/// The 1-based line of the first line at or after `from_line` whose trimmed text starts with
-/// `needle` (such as `name: submit_20` or `iterations:`), with the column where it starts.
+/// The 1-based line and column of the first occurrence of `needle` (such as `name: submit_20`
+/// or `iterations:`) at or after `from_line`, where it starts a key: at the start of the line's
+/// text or after `{`, `,`, `-` or a space, as in block and flow style alike.
 pub fn find_line(text: &str, from_line: usize, needle: &str) -> Option<(usize, usize)> {
     text.lines()
         .enumerate()
         .skip(from_line.saturating_sub(1))
         .find_map(|(i, line)| {
-            let trimmed = line.trim_start().trim_start_matches("- ");
-            let indent = line.len() - trimmed.len();
-            trimmed.starts_with(needle).then_some((i + 1, indent + 1))
+            line.match_indices(needle).find_map(|(at, _)| {
+                let before = line[..at].chars().next_back();
+                matches!(before, None | Some(' ' | '{' | ',' | '-' | '\t'))
+                    .then_some((i + 1, at + 1))
+            })
         })
 }
 

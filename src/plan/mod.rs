@@ -111,7 +111,7 @@ pub fn plan_suite(
     let mut table = FixtureTable::new();
     for (fixture_name, fixture) in &spec.fixtures {
         let plan = plan_fixture(&name, fixture_name, fixture, &spec, &scope, fixtures)
-            .map_err(|(key, msg)| locate.error(None, key, msg))?;
+            .map_err(|(key, msg)| locate.error_after(&format!("{fixture_name}:"), key, msg))?;
         table.insert(fixture_name.clone(), Arc::new(plan));
     }
     let scope = Arc::new(scope);
@@ -305,6 +305,15 @@ struct Locator<'a> {
 }
 
 impl Locator<'_> {
+    /// An error at `key` in the block that starts at `anchor` (e.g. a fixture's `name:` line).
+    fn error_after(&self, anchor: &str, key: &str, message: impl Into<String>) -> SuiteError {
+        let text = &self.source.text;
+        let anchor_at = find_line(text, 1, anchor);
+        let from = anchor_at.map_or(1, |(line, _)| line);
+        let position = find_line(text, from, key).or(anchor_at);
+        SuiteError::Invalid(Located::at(&self.source.origin, position, message))
+    }
+
     fn error(&self, case: Option<&str>, key: &str, message: impl Into<String>) -> SuiteError {
         let text = &self.source.text;
         let case_line = case.and_then(|c| find_line(text, 1, &format!("name: {c}")));
