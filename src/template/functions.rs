@@ -15,6 +15,7 @@ pub(crate) const NAMES: &[&str] = &[
     "seq",
     "uuid",
     "now",
+    "run_id",
     "random_int",
     "random_float",
     "random_string",
@@ -40,6 +41,7 @@ pub(crate) enum Builtin {
     Seq,
     Uuid,
     Now,
+    RunId,
     RandomInt(Uniform<i64>),
     RandomFloat(Uniform<f64>),
     RandomString(usize),
@@ -73,6 +75,7 @@ pub(crate) fn compile(
         "seq" => nullary(Builtin::Seq),
         "uuid" => nullary(Builtin::Uuid),
         "now" => nullary(Builtin::Now),
+        "run_id" => nullary(Builtin::RunId),
         "name" => nullary(Builtin::Name),
         "first_name" => nullary(Builtin::FirstName),
         "last_name" => nullary(Builtin::LastName),
@@ -230,6 +233,10 @@ impl Builtin {
                 "{}",
                 humantime::format_rfc3339_millis(std::time::SystemTime::now())
             ),
+            Builtin::RunId => {
+                out.push_str(run_id());
+                Ok(())
+            }
             Builtin::RandomString(len) => {
                 out.extend(Alphanumeric.sample_iter(rng).take(*len).map(char::from));
                 Ok(())
@@ -410,5 +417,24 @@ mod tests {
         for (input, expected) in cases {
             assert_eq!(error(&scope, input), expected);
         }
+    }
+}
+
+/// Eight hex digits drawn once per process, outside the seeded streams: seeded data stays
+/// reproducible while names built with it stay unique across runs against one server.
+fn run_id() -> &'static str {
+    static RUN_ID: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    RUN_ID.get_or_init(|| format!("{:08x}", rand::random::<u32>()))
+}
+
+#[cfg(test)]
+mod run_id_tests {
+    use super::run_id;
+
+    #[test]
+    fn run_id_is_stable_within_a_run() {
+        assert_eq!(run_id(), run_id());
+        assert_eq!(run_id().len(), 8);
+        assert!(run_id().chars().all(|c| c.is_ascii_hexdigit()));
     }
 }
