@@ -17,6 +17,7 @@ pub mod checks;
 pub mod data;
 pub mod exec;
 pub mod extract;
+pub mod files;
 pub mod fixtures;
 pub mod harness;
 pub mod plan;

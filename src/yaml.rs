@@ -44,21 +44,25 @@ impl YamlError {
     }
 }
 
-/// Reads a file, refusing one over [`MAX_FILE_BYTES`].
+/// Reads a file as text, refusing one over [`MAX_FILE_BYTES`].
 pub fn read_file(path: &Path) -> Result<String, YamlError> {
     let origin = path.display().to_string();
-    let size = std::fs::metadata(path)
-        .map_err(|e| YamlError::at(&origin, None, format!("cannot read file: {e}")))?
-        .len();
-    if size > MAX_FILE_BYTES {
-        return Err(YamlError::at(
+    let bytes = crate::files::read_capped(path, MAX_FILE_BYTES).map_err(|e| match e {
+        crate::files::CappedReadError::Io(e) => {
+            YamlError::at(&origin, None, format!("cannot read file: {e}"))
+        }
+        too_large => YamlError::at(&origin, None, too_large.to_string()),
+    })?;
+    String::from_utf8(bytes).map_err(|e| {
+        YamlError::at(
             &origin,
             None,
-            format!("file is {size} bytes; the limit is {MAX_FILE_BYTES} bytes"),
-        ));
-    }
-    std::fs::read_to_string(path)
-        .map_err(|e| YamlError::at(&origin, None, format!("cannot read file: {e}")))
+            format!(
+                "not UTF-8 text (invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ),
+        )
+    })
 }
 
 /// Parses YAML text into `T`, turning serde_yaml's errors into [`YamlError`]s.

@@ -144,7 +144,7 @@ fn alias_bombs_and_oversized_files_are_refused() {
     assert!(e.contains("the file is refused"), "{e}");
     let big = format!("cases: []\n#{}\n", "x".repeat(2 * 1024 * 1024));
     let e = load_error(&big, "");
-    assert!(e.contains("the limit is 1048576 bytes"), "{e}");
+    assert!(e.contains("larger than the limit of 1048576 bytes"), "{e}");
 }
 
 #[test]

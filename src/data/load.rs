@@ -1,7 +1,7 @@
 //! Reading a data file into rows: size limit, format by extension, CSV and JSON parsing.
 
 use super::{DataError, Json, MAX_FILE_BYTES};
-use std::io::Read;
+use crate::files::CappedReadError;
 use std::path::Path;
 
 /// The rows of a file and, for CSV, its header.
@@ -43,29 +43,23 @@ pub(super) fn read(name: &str, path: &Path) -> Result<Rows, DataError> {
 
 /// The file's bytes; reading stops past the limit, so even an endless file is refused quickly.
 fn read_capped(name: &str, path: &Path) -> Result<Vec<u8>, DataError> {
-    let read_error = |source: std::io::Error| match source.kind() {
-        std::io::ErrorKind::NotFound => DataError::NotFound {
-            name: name.into(),
-            path: path.into(),
-        },
-        _ => DataError::Read {
+    crate::files::read_capped(path, MAX_FILE_BYTES).map_err(|e| match e {
+        CappedReadError::Io(source) if source.kind() == std::io::ErrorKind::NotFound => {
+            DataError::NotFound {
+                name: name.into(),
+                path: path.into(),
+            }
+        }
+        CappedReadError::Io(source) => DataError::Read {
             name: name.into(),
             path: path.into(),
             source,
         },
-    };
-    let file = std::fs::File::open(path).map_err(read_error)?;
-    let mut bytes = Vec::new();
-    file.take(MAX_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(read_error)?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(DataError::TooLarge {
+        CappedReadError::TooLarge(_) => DataError::TooLarge {
             name: name.into(),
             path: path.into(),
-        });
-    }
-    Ok(bytes)
+        },
+    })
 }
 
 /// One object per record after the header, with typed cells; problems are located by line.

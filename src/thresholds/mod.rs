@@ -9,8 +9,9 @@ mod error;
 mod file;
 mod rules;
 
-use std::io::Read;
 use std::path::Path;
+
+use crate::files::CappedReadError;
 
 pub use error::ThresholdsError;
 pub use rules::{Limit, Metric, Rules, Throughput};
@@ -54,22 +55,16 @@ impl Thresholds {
     /// error; callers that treat a missing default file as "no thresholds" check for it first.
     pub fn load(path: &Path) -> Result<Self, ThresholdsError> {
         let origin = path.display().to_string();
-        let read_error = |source| ThresholdsError::Read {
-            path: origin.clone(),
-            source,
-        };
-        let file = std::fs::File::open(path).map_err(read_error)?;
-        let mut bytes = Vec::new();
-        // Reading one byte past the limit is enough to know it is too large, whatever the file is.
-        file.take(MAX_FILE_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .map_err(read_error)?;
-        if bytes.len() as u64 > MAX_FILE_BYTES {
-            return Err(ThresholdsError::TooLarge {
-                origin,
-                limit: MAX_FILE_BYTES,
-            });
-        }
+        let bytes = crate::files::read_capped(path, MAX_FILE_BYTES).map_err(|e| match e {
+            CappedReadError::Io(source) => ThresholdsError::Read {
+                path: origin.clone(),
+                source,
+            },
+            CappedReadError::TooLarge(limit) => ThresholdsError::TooLarge {
+                origin: origin.clone(),
+                limit,
+            },
+        })?;
         let text = String::from_utf8(bytes).map_err(|err| {
             let valid = &err.as_bytes()[..err.utf8_error().valid_up_to()];
             let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
