@@ -186,3 +186,44 @@ fn get_json(url: &str) -> serde_json::Value {
         .unwrap();
     rt.block_on(async { reqwest::get(url).await.unwrap().json().await.unwrap() })
 }
+
+#[test]
+fn a_hanging_endpoint_times_out_per_request_and_per_case() {
+    let api = ReferenceApi::new()
+        .fault("GET /health", Fault::delay(Duration::from_secs(5)))
+        .start()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let suite = "suite: gate\ncases:\n  - name: health\n    kind: sequential\n    iterations: 3\n    request: { path: /health, timeout: 200ms }\n";
+    let started = Instant::now();
+    let report = only(
+        harness(dir.path(), "gate", suite, "")
+            .base_url(api.base_url())
+            .run_cases(""),
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        report.summary.as_ref().unwrap().error_causes.get("timeout"),
+        Some(&3)
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let suite = "suite: gate\ncases:\n  - name: health\n    kind: sequential\n    iterations: 3\n    case_timeout: 300ms\n    request: { path: /health }\n";
+    let started = Instant::now();
+    let report = only(
+        harness(dir.path(), "gate", suite, "")
+            .base_url(api.base_url())
+            .run_cases(""),
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "took {:?}",
+        started.elapsed()
+    );
+    let error = report.error.as_deref().unwrap();
+    assert!(error.contains("did not finish within 300ms"), "{error}");
+}

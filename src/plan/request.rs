@@ -234,3 +234,34 @@ impl std::fmt::Display for UrlPlan {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn expect(yaml: &str) -> Result<StatusExpect, String> {
+        StatusExpect::parse(&serde_yaml::from_str::<StatusSpec>(yaml).unwrap())
+    }
+
+    #[test]
+    fn statuses_as_codes_classes_and_lists() {
+        let created = expect("201").unwrap();
+        assert!(created.accepts(201) && !created.accepts(200));
+        let ok = expect("2xx").unwrap();
+        assert!(ok.accepts(200) && ok.accepts(299) && !ok.accepts(301));
+        let mixed = expect("[204, 4xx, '302']").unwrap();
+        assert!(
+            mixed.accepts(204) && mixed.accepts(404) && mixed.accepts(302) && !mixed.accepts(500)
+        );
+        assert!(StatusExpect::default().accepts(200) && !StatusExpect::default().accepts(404));
+    }
+
+    #[test]
+    fn bad_statuses_say_what_is_accepted() {
+        assert!(expect("99").unwrap_err().contains("`99` is not a status"));
+        assert!(expect("6xx")
+            .unwrap_err()
+            .contains("use a code like `201`, a class like `2xx`"));
+        assert!(expect("[]").unwrap_err().contains("the list is empty"));
+    }
+}
