@@ -164,7 +164,7 @@ impl Harness {
             .map(|loaded| match loaded {
                 Loaded::Case(case) => {
                     let session = Arc::clone(session);
-                    let (id, kind, ignore) = (case.id.clone(), case_kind(&case), case.ignore);
+                    let (id, kind, ignore) = (case.id.clone(), case.kind.name(), case.ignore);
                     Trial::test(id, move || session.run_case(&case))
                         .with_kind(kind)
                         .with_ignored_flag(ignore)
@@ -239,14 +239,6 @@ fn display_path(path: &Path) -> String {
         .and_then(|c| path.strip_prefix(c).ok())
         .unwrap_or(path);
     shown.display().to_string()
-}
-
-fn case_kind(case: &CasePlan) -> &'static str {
-    match case.kind {
-        exec::Kind::Sequential(_) => "sequential",
-        exec::Kind::Concurrent(_) => "concurrent",
-        exec::Kind::Burst(_) => "burst",
-    }
 }
 
 enum Loaded {

@@ -169,6 +169,15 @@ impl Kind {
         })
     }
 
+    /// The kind's name as written in YAML.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Kind::Sequential(_) => KindName::Sequential.as_str(),
+            Kind::Concurrent(_) => KindName::Concurrent.as_str(),
+            Kind::Burst(_) => KindName::Burst.as_str(),
+        }
+    }
+
     /// One line on what the case does, for listings and reports.
     pub fn describe(&self) -> String {
         match self {
@@ -263,10 +272,7 @@ pub async fn execute(
     };
     let teardown = teardown_run.tear_down_case(&set_up).await;
     match (result, teardown) {
-        (Ok(measured), Err(e)) => {
-            let _ = measured;
-            Err(ExecError::Teardown(e))
-        }
+        (Ok(_), Err(e)) => Err(ExecError::Teardown(e)),
         (result, _) => result,
     }
 }
