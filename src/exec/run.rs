@@ -233,8 +233,12 @@ impl CaseRun {
                     .as_ref()
                     .map(|r| format!("; body: {}", snippet(&r.body, 200)))
                     .unwrap_or_default();
+                let expected = match cause {
+                    ErrorCause::Status(_) => format!(" (expected {})", step.request.expect),
+                    _ => String::new(),
+                };
                 return Err(format!(
-                    "{owner}, step `{}` ({} {}): {cause}{body}",
+                    "{owner}, step `{}` ({} {}): {cause}{expected}{body}",
                     step.name, step.request.method, step.request.url
                 ));
             }

@@ -227,6 +227,22 @@ fn expect_of(spec: Option<&ExpectSpec>) -> Result<StatusExpect, String> {
     }
 }
 
+impl std::fmt::Display for StatusExpect {
+    /// `201`, `2xx`, `200-204` or several joined by ` or `.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let parts: Vec<String> = self
+            .ranges
+            .iter()
+            .map(|&(lo, hi)| match (lo, hi) {
+                (lo, hi) if lo == hi => lo.to_string(),
+                (lo, hi) if lo % 100 == 0 && hi == lo + 99 => format!("{}xx", lo / 100),
+                (lo, hi) => format!("{lo}-{hi}"),
+            })
+            .collect();
+        f.write_str(&parts.join(" or "))
+    }
+}
+
 impl std::fmt::Display for UrlPlan {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -254,6 +270,7 @@ mod tests {
             mixed.accepts(204) && mixed.accepts(404) && mixed.accepts(302) && !mixed.accepts(500)
         );
         assert!(StatusExpect::default().accepts(200) && !StatusExpect::default().accepts(404));
+        assert_eq!(mixed.to_string(), "204 or 4xx or 302");
     }
 
     #[test]
