@@ -22,6 +22,8 @@ use crate::verdict::judge;
 pub struct Harness {
     suites: PathBuf,
     thresholds: PathBuf,
+    /// True when the thresholds file was named (env or builder): then it must exist.
+    thresholds_named: bool,
     base_url: Option<String>,
     fixtures: Fixtures,
 }
@@ -47,6 +49,7 @@ impl Harness {
                 .map_or_else(|| root.join("suites"), PathBuf::from),
             thresholds: std::env::var_os("PERF_THRESHOLDS")
                 .map_or_else(|| root.join("thresholds.yaml"), PathBuf::from),
+            thresholds_named: std::env::var_os("PERF_THRESHOLDS").is_some(),
             base_url: std::env::var(BASE_URL_VAR).ok(),
             fixtures: Fixtures::default(),
         }
@@ -58,10 +61,11 @@ impl Harness {
         self
     }
 
-    /// Reads bounds from `path` instead (a missing file means no bounds but the default
-    /// `error_rate: 0`).
+    /// Reads bounds from `path` instead; it must exist. (The default `thresholds.yaml` may be
+    /// absent: then the only bound is the default `error_rate: 0`.)
     pub fn thresholds_file(mut self, path: impl Into<PathBuf>) -> Self {
         self.thresholds = path.into();
+        self.thresholds_named = true;
         self
     }
 
@@ -176,7 +180,7 @@ impl Harness {
 
     /// Thresholds and every suite, planned; what cannot load becomes a broken entry.
     fn load(&self) -> Vec<Loaded> {
-        let thresholds = match load_thresholds(&self.thresholds) {
+        let thresholds = match load_thresholds(&self.thresholds, self.thresholds_named) {
             Ok(t) => t,
             Err(error) => {
                 return vec![Loaded::Broken {
@@ -199,6 +203,7 @@ impl Harness {
             }
         };
         let mut loaded = Vec::new();
+        let mut ids = std::collections::BTreeMap::new();
         for path in files {
             let origin = display_path(&path);
             let stem = path
@@ -209,7 +214,21 @@ impl Harness {
             let planned = suite::load_file(&path, &origin)
                 .and_then(|(source, spec)| plan_suite(&source, spec, &thresholds, &self.fixtures));
             match planned {
-                Ok(plan) => loaded.extend(plan.cases.into_iter().map(Loaded::Case)),
+                Ok(plan) => {
+                    if let Some(first) = ids.insert(plan.name.clone(), origin.clone()) {
+                        let error = format!(
+                            "cannot load suite: {origin}: suite `{}` is already defined in {first}; \
+                             give one of them another `suite:` name",
+                            plan.name
+                        );
+                        loaded.push(Loaded::Broken {
+                            id: format!("{stem}::suite_file"),
+                            error,
+                        });
+                        continue;
+                    }
+                    loaded.extend(plan.cases.into_iter().map(Loaded::Case));
+                }
                 Err(e) => loaded.push(Loaded::Broken {
                     id: format!("{stem}::suite_file"),
                     error: broken(&e),
@@ -224,8 +243,8 @@ fn broken(error: &SuiteError) -> String {
     format!("cannot load suite: {error}")
 }
 
-fn load_thresholds(path: &Path) -> Result<Thresholds, String> {
-    if !path.exists() {
+fn load_thresholds(path: &Path, named: bool) -> Result<Thresholds, String> {
+    if !named && !path.exists() {
         return Ok(Thresholds::empty());
     }
     Thresholds::load(Path::new(&display_path(path))).map_err(|e| e.to_string())

@@ -153,3 +153,33 @@ fn not_yaml_at_all_has_a_position() {
     assert!(e.starts_with("cannot load suite: "), "{e}");
     assert!(e.contains("bad.yaml:"), "{e}");
 }
+
+#[test]
+fn two_files_with_one_suite_name_are_an_error_and_a_named_thresholds_file_must_exist() {
+    let dir = tempfile::tempdir().unwrap();
+    let suites = dir.path().join("suites");
+    std::fs::create_dir_all(&suites).unwrap();
+    let suite = "suite: same\ncases:\n  - name: c\n    kind: sequential\n    iterations: 1\n    request: { path: / }\n";
+    std::fs::write(suites.join("a.yaml"), suite).unwrap();
+    std::fs::write(suites.join("b.yaml"), suite).unwrap();
+    let reports = Harness::new()
+        .suites_dir(&suites)
+        .thresholds_file(dir.path().join("missing.yaml"))
+        .base_url("http://127.0.0.1:9")
+        .run_cases("");
+    let error = reports[0].error.as_deref().unwrap();
+    assert!(error.contains("missing.yaml"), "{error}");
+
+    std::fs::write(dir.path().join("thresholds.yaml"), "").unwrap();
+    let reports = Harness::new()
+        .suites_dir(&suites)
+        .thresholds_file(dir.path().join("thresholds.yaml"))
+        .base_url("http://127.0.0.1:9")
+        .run_cases("b::");
+    let error = reports[0].error.as_deref().unwrap();
+    assert!(
+        error.contains("suite `same` is already defined in"),
+        "{error}"
+    );
+    assert!(error.contains("a.yaml"), "{error}");
+}
