@@ -1,35 +1,13 @@
 //! Fixtures, journeys, checks, feeders, Rust fixtures and redaction against the embedded API.
 
-use std::path::Path;
 use std::sync::{Arc, Mutex};
 
+mod common;
+
+use common::{get_json, harness, only};
 use perfgate::reference_api::ReferenceApi;
-use perfgate::report::{CaseReport, Console, Report};
+use perfgate::report::{Console, Report};
 use perfgate::template::Variables;
-use perfgate::Harness;
-
-fn harness(dir: &Path, suite: &str, thresholds: &str) -> Harness {
-    let suites = dir.join("suites");
-    std::fs::create_dir_all(&suites).unwrap();
-    std::fs::write(suites.join("flow.yaml"), suite).unwrap();
-    std::fs::write(dir.join("thresholds.yaml"), thresholds).unwrap();
-    Harness::new()
-        .suites_dir(suites)
-        .thresholds_file(dir.join("thresholds.yaml"))
-}
-
-fn only(reports: Vec<CaseReport>) -> CaseReport {
-    assert_eq!(reports.len(), 1, "{reports:#?}");
-    reports.into_iter().next().unwrap()
-}
-
-fn get_json(url: &str) -> serde_json::Value {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async { reqwest::get(url).await.unwrap().json().await.unwrap() })
-}
 
 /// A per-user fixture that registers and logs in, as the users' Locust `on_start` does.
 const ACCOUNT: &str = r#"
@@ -59,6 +37,7 @@ fn journey_steps_get_metrics_of_their_own_and_pass_variables_along() {
     let report = only(
         harness(
             dir.path(),
+            "flow",
             &suite,
             "cases:\n  \"flow::journey/read\": { p95: 2s }\n",
         )
@@ -86,7 +65,7 @@ fn a_wrong_extraction_path_fails_naming_the_step() {
     let suite = ACCOUNT.replace("json: /data/token", "json: /data/access_token");
     let suite = format!("suite: flow\n{suite}cases:\n  - name: me\n    kind: sequential\n    iterations: 3\n    use: [account]\n    request: {{ path: /api/v1/users/me, headers: {{ authorization: \"Bearer {{{{ token }}}}\" }} }}\n");
     let report = only(
-        harness(dir.path(), &suite, "")
+        harness(dir.path(), "flow", &suite, "")
             .base_url(api.base_url())
             .run_cases(""),
     );
@@ -109,7 +88,7 @@ fn requests_without_a_token_are_errors_counted_as_401() {
     let dir = tempfile::tempdir().unwrap();
     let suite = "suite: flow\ncases:\n  - name: anonymous\n    kind: sequential\n    iterations: 8\n    request: { path: /api/v1/users/me }\n";
     let report = only(
-        harness(dir.path(), suite, "")
+        harness(dir.path(), "flow", suite, "")
             .base_url(api.base_url())
             .run_cases(""),
     );
@@ -133,7 +112,7 @@ fn twenty_concurrent_users_each_use_their_own_token() {
          \x20   checks: [ {{ name: my own profile, json: /username, equals: \"{{{{ username }}}}\" }} ]\n"
     );
     let report = only(
-        harness(dir.path(), &suite, "")
+        harness(dir.path(), "flow", &suite, "")
             .base_url(api.base_url())
             .run_cases(""),
     );
@@ -154,7 +133,7 @@ fn an_expired_token_is_refreshed_once_with_refresh_on_401() {
     );
     let suite = format!("suite: flow\n{account}cases:\n  - name: me\n    kind: sequential\n    iterations: 6\n    use: [account]\n    request: {{ path: /api/v1/users/me, headers: {{ authorization: \"Bearer {{{{ token }}}}\" }} }}\n");
     let report = only(
-        harness(dir.path(), &suite, "")
+        harness(dir.path(), "flow", &suite, "")
             .base_url(api.base_url())
             .run_cases(""),
     );
@@ -167,7 +146,7 @@ fn an_expired_token_is_refreshed_once_with_refresh_on_401() {
     let dir = tempfile::tempdir().unwrap();
     let plain = format!("suite: flow\n{ACCOUNT}cases:\n  - name: me\n    kind: sequential\n    iterations: 6\n    use: [account]\n    request: {{ path: /api/v1/users/me, headers: {{ authorization: \"Bearer {{{{ token }}}}\" }} }}\n");
     let report = only(
-        harness(dir.path(), &plain, "")
+        harness(dir.path(), "flow", &plain, "")
             .base_url(api.base_url())
             .run_cases(""),
     );
@@ -198,7 +177,7 @@ cases:
       - { name: has a version, json: /version, exists: true }
 "#;
     let report = only(
-        harness(dir.path(), suite, "")
+        harness(dir.path(), "flow", suite, "")
             .base_url(api.base_url())
             .run_cases(""),
     );
@@ -235,7 +214,7 @@ cases:
     request: { method: POST, path: /api/v1/auth/register, json: { username: "{{ data.users.name }}", password: pw }, expect: { status: 201 } }
 "#;
     let report = only(
-        harness(dir.path(), suite, "")
+        harness(dir.path(), "flow", suite, "")
             .base_url(api.base_url())
             .run_cases(""),
     );
@@ -275,7 +254,7 @@ cases:
       - { rust: title_has_sku }
 "#;
     let report = only(
-        harness(dir.path(), suite, "")
+        harness(dir.path(), "flow", suite, "")
             .base_url(api.base_url())
             .function("sku", |args, rng| {
                 let prefix = args.first().and_then(|a| a.as_str()).unwrap_or("X");
@@ -323,7 +302,7 @@ fn an_unregistered_rust_fixture_is_a_suite_error_before_anything_is_sent() {
     let suite = "suite: flow\nfixtures:\n  idp: { rust: identity_provider }\ncases:\n  - name: x\n    kind: sequential\n    iterations: 1\n    use: [idp]\n    request: { path: / }\n";
     // No base URL is reachable here: the error must come from planning, not from a request.
     let report = only(
-        harness(dir.path(), suite, "")
+        harness(dir.path(), "flow", suite, "")
             .base_url("http://127.0.0.1:9")
             .run_cases(""),
     );
@@ -360,7 +339,7 @@ cases:
     use: [login, leaky]
     request: { path: /health, headers: { authorization: "Bearer {{ api_token }}" } }
 "#;
-    let harness = harness(dir.path(), suite, "")
+    let harness = harness(dir.path(), "flow", suite, "")
         .base_url(api.base_url())
         .setup("login", &["api_token"], move |cx| {
             let record = Arc::clone(&record);

@@ -1,28 +1,12 @@
 //! The harness end to end against the embedded reference API with injected faults.
 //! Timing margins are 10x: a slow endpoint is made far slower than its bound.
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
+mod common;
+
+use common::{get_json, harness, only};
 use perfgate::reference_api::{Fault, ReferenceApi};
-use perfgate::report::CaseReport;
-use perfgate::Harness;
-
-/// Writes `suite` as `suites/<name>.yaml` and `thresholds` beside it, returns the harness.
-fn harness(dir: &Path, name: &str, suite: &str, thresholds: &str) -> Harness {
-    let suites = dir.join("suites");
-    std::fs::create_dir_all(&suites).unwrap();
-    std::fs::write(suites.join(format!("{name}.yaml")), suite).unwrap();
-    std::fs::write(dir.join("thresholds.yaml"), thresholds).unwrap();
-    Harness::new()
-        .suites_dir(suites)
-        .thresholds_file(dir.join("thresholds.yaml"))
-}
-
-fn only(reports: Vec<CaseReport>) -> CaseReport {
-    assert_eq!(reports.len(), 1, "{reports:#?}");
-    reports.into_iter().next().unwrap()
-}
 
 const HEALTH_10: &str = "suite: gate\ncases:\n  - name: health\n    kind: sequential\n    iterations: 10\n    request: { path: /health }\n";
 
@@ -176,15 +160,6 @@ fn broken_suite_is_its_own_failure_and_others_still_run() {
         .find(|r| r.id == "gate::health")
         .expect("good suite ran");
     assert!(good.passed(), "{}", good.failure_message());
-}
-
-/// A blocking GET for assertions, on its own runtime.
-fn get_json(url: &str) -> serde_json::Value {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async { reqwest::get(url).await.unwrap().json().await.unwrap() })
 }
 
 #[test]
