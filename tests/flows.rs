@@ -393,3 +393,40 @@ cases:
     assert!(output.contains("[REDACTED]"), "{output}");
     assert!(!output.contains(&tokens[0]), "token leaked: {output}");
 }
+
+#[test]
+fn a_login_fixture_of_its_own_refreshes_without_registering_again() {
+    let api = ReferenceApi::new().token_max_uses(2).start().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let suite = r#"
+suite: flow
+fixtures:
+  account:
+    scope: per_user
+    vars: { username: "{{ username() }}", password: "{{ random_string(12) }}" }
+    setup:
+      - request: { method: POST, path: /api/v1/auth/register, json: { username: "{{ username }}", password: "{{ password }}" }, expect: { status: 201 } }
+  login:
+    scope: per_user
+    refresh_on: 401
+    setup:
+      - request: { method: POST, path: /api/v1/auth/login, json: { username: "{{ username }}", password: "{{ password }}" } }
+        extract: { token: { json: /data/token } }
+cases:
+  - name: me
+    kind: sequential
+    iterations: 6
+    use: [account, login]
+    request: { path: /api/v1/users/me, headers: { authorization: "Bearer {{ token }}" } }
+"#;
+    let report = only(
+        harness(dir.path(), "flow", suite, "")
+            .base_url(api.base_url())
+            .run_cases(""),
+    );
+    assert!(report.passed(), "{}", report.failure_message());
+    assert_eq!(report.refreshes, 2);
+    let stats = get_json(&format!("{}/api/v1/admin/stats", api.base_url()));
+    assert_eq!(stats["users"], 1, "{stats}");
+    assert_eq!(stats["logins"], 3, "{stats}");
+}
