@@ -166,18 +166,19 @@ impl CaseRun {
         }
         let exchange = Exchange::new(response.status, &response.headers, &response.body);
         let mut failed = None;
-        let mut tally = tally;
-        let mut ctx = RenderContext::new(&self.case.scope, seq, self.case.data_seed(), vars);
-        for check in &step.checks {
-            let passed = check.evaluate_in(&exchange, &mut ctx).is_ok();
-            if let Some(t) = tally.as_deref_mut() {
-                t.record(check.label(), passed);
-            }
-            if !passed && failed.is_none() {
-                failed = Some(check.label().to_string());
+        if !step.checks.is_empty() {
+            let mut tally = tally;
+            let mut ctx = RenderContext::new(&self.case.scope, seq, self.case.data_seed(), vars);
+            for check in &step.checks {
+                let passed = check.evaluate_in(&exchange, &mut ctx).is_ok();
+                if let Some(t) = tally.as_deref_mut() {
+                    t.record(check.label(), passed);
+                }
+                if !passed && failed.is_none() {
+                    failed = Some(check.label().to_string());
+                }
             }
         }
-        drop(ctx);
         if let Some(label) = failed {
             return Outcome::Error(ErrorCause::Check(label));
         }
