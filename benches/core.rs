@@ -6,9 +6,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
-use perfgate::sample::{ErrorCause, Outcome, Sample, Samples};
-use perfgate::stats::Summary;
-use perfgate::template::{RenderContext, Scope, ValueTemplate};
+use loadgate::sample::{ErrorCause, Outcome, Sample, Samples};
+use loadgate::stats::Summary;
+use loadgate::template::{RenderContext, Scope, ValueTemplate};
 
 fn million_samples() -> Samples {
     // A deterministic spread of latencies (0.5 ms to ~50 ms) with 1 % errors.
@@ -75,7 +75,7 @@ fn parsing(c: &mut Criterion) {
         .expect("suite file");
     c.bench_function("parse workers suite", |b| {
         b.iter(|| {
-            perfgate::suite::parse_str(black_box(&text), "suites/workers.yaml").expect("parses")
+            loadgate::suite::parse_str(black_box(&text), "suites/workers.yaml").expect("parses")
         })
     });
 }

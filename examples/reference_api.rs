@@ -5,7 +5,7 @@
 //! PERF_BASE_URL=http://127.0.0.1:8000 cargo test --test perf
 //! ```
 
-use perfgate::reference_api::ReferenceApi;
+use loadgate::reference_api::ReferenceApi;
 
 fn main() {
     let port: u16 = match std::env::args().nth(1).map(|p| p.parse()) {

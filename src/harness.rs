@@ -363,7 +363,7 @@ fn runtime() -> Result<&'static tokio::runtime::Runtime, String> {
         .get_or_init(|| {
             tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
-                .thread_name("perfgate-measure")
+                .thread_name("loadgate-measure")
                 .enable_all()
                 .build()
                 .map_err(|e| e.to_string())

@@ -1,4 +1,4 @@
-//! perfgate: performance assertions for HTTP APIs.
+//! loadgate: performance assertions for HTTP APIs.
 //!
 //! Suites of cases live in YAML under `suites/`, NFR bounds in `thresholds.yaml`; each case runs as
 //! a `cargo test` trial. The data flows suite -> plan -> execution -> samples -> statistics ->

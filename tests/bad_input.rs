@@ -1,7 +1,7 @@
 //! Malformed suites and thresholds: each fails as its own report with file, line, column and
 //! what was expected; none makes the harness panic or send a request.
 
-use perfgate::Harness;
+use loadgate::Harness;
 
 /// The load error of one suite file (and a thresholds file), run against a closed port so
 /// that any request sent would show up as a connection error instead.

@@ -1,4 +1,4 @@
-//! Another project gets the runner by adding perfgate as a dev-dependency and a three-line
+//! Another project gets the runner by adding loadgate as a dev-dependency and a three-line
 //! `tests/perf.rs`. This builds such a project in a temporary directory and runs it.
 
 use std::path::{Path, PathBuf};
@@ -38,18 +38,18 @@ fn text(output: &Output) -> String {
 fn a_dependent_project_runs_its_suites_with_three_lines() {
     let dir = tempfile::tempdir().unwrap();
     let project = dir.path();
-    let perfgate = env!("CARGO_MANIFEST_DIR").replace('\\', "/");
+    let loadgate = env!("CARGO_MANIFEST_DIR").replace('\\', "/");
     std::fs::write(
         project.join("Cargo.toml"),
         format!(
             "[package]\nname = \"my-api-perf\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
-             [dev-dependencies]\nperfgate = {{ path = \"{perfgate}\" }}\nserde_json = \"1\"\n\n\
+             [dev-dependencies]\nloadgate = {{ path = \"{loadgate}\" }}\nserde_json = \"1\"\n\n\
              [[test]]\nname = \"perf\"\nharness = false\n\n\
              [[test]]\nname = \"fixtures\"\nharness = false\n"
         ),
     )
     .unwrap();
-    // The same dependency versions as perfgate's own build, so compiled crates are reused.
+    // The same dependency versions as loadgate's own build, so compiled crates are reused.
     std::fs::copy(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.lock"),
         project.join("Cargo.lock"),
@@ -60,7 +60,7 @@ fn a_dependent_project_runs_its_suites_with_three_lines() {
     std::fs::create_dir_all(project.join("tests")).unwrap();
     std::fs::write(
         project.join("tests/perf.rs"),
-        "fn main() {\n    perfgate::run_harness()\n}\n",
+        "fn main() {\n    loadgate::run_harness()\n}\n",
     )
     .unwrap();
     std::fs::write(project.join("tests/fixtures.rs"), FIXTURES_RUNNER).unwrap();
@@ -89,7 +89,7 @@ fn a_dependent_project_runs_its_suites_with_three_lines() {
         "{out}"
     );
     assert!(out.contains("1 filtered out"), "{out}");
-    assert!(out.contains("perfgate summary"), "{out}");
+    assert!(out.contains("loadgate summary"), "{out}");
 
     // A second runner with a Rust fixture that logs in; a failing set-up step echoes the token
     // in its body, and nothing the process prints may contain it.
@@ -114,10 +114,10 @@ fn a_dependent_project_runs_its_suites_with_three_lines() {
     );
 }
 
-const FIXTURES_RUNNER: &str = r#"use perfgate::template::Variables;
+const FIXTURES_RUNNER: &str = r#"use loadgate::template::Variables;
 
 fn main() {
-    perfgate::Harness::new()
+    loadgate::Harness::new()
         .suites_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/secret_suites"))
         .setup("login", &["api_token"], |cx| async move {
             let body = serde_json::json!({ "username": "downstream", "password": "hunter2-hunter2" });

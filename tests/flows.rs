@@ -5,9 +5,9 @@ use std::sync::{Arc, Mutex};
 mod common;
 
 use common::{get_json, harness, only};
-use perfgate::reference_api::ReferenceApi;
-use perfgate::report::{Console, Report};
-use perfgate::template::Variables;
+use loadgate::reference_api::ReferenceApi;
+use loadgate::report::{Console, Report};
+use loadgate::template::Variables;
 
 /// A per-user fixture that registers and logs in, as the users' Locust `on_start` does.
 const ACCOUNT: &str = r#"

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 mod common;
 
 use common::{get_json, harness, only};
-use perfgate::reference_api::{Fault, ReferenceApi};
+use loadgate::reference_api::{Fault, ReferenceApi};
 
 const HEALTH_10: &str = "suite: gate\ncases:\n  - name: health\n    kind: sequential\n    iterations: 10\n    request: { path: /health }\n";
 

@@ -1,3 +1,3 @@
 fn main() {
-    perfgate::run_harness()
+    loadgate::run_harness()
 }

@@ -3,7 +3,7 @@
 use std::net::{TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
-use perfgate::reference_api::{Fault, ReferenceApi, RunningApi};
+use loadgate::reference_api::{Fault, ReferenceApi, RunningApi};
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
 

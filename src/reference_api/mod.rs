@@ -7,7 +7,7 @@
 //!
 //! ```no_run
 //! use std::time::Duration;
-//! use perfgate::reference_api::{Fault, ReferenceApi};
+//! use loadgate::reference_api::{Fault, ReferenceApi};
 //!
 //! let api = ReferenceApi::new()
 //!     .fault("POST /api/v1/tasks", Fault::delay(Duration::from_millis(300)))
@@ -120,7 +120,7 @@ impl ReferenceApi {
         let (stop, stopped) = watch::channel(false);
         let (ready_tx, ready_rx) = mpsc::channel();
         let thread = std::thread::Builder::new()
-            .name("perfgate-reference-api".into())
+            .name("loadgate-reference-api".into())
             .spawn(move || serve(listener, app, stopped, ready_tx))?;
         let ready = ready_rx.recv().unwrap_or_else(|_| {
             Err(io::Error::other(
@@ -160,7 +160,7 @@ fn serve(
 ) {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
-        .thread_name("perfgate-reference-api-worker")
+        .thread_name("loadgate-reference-api-worker")
         .enable_all()
         .build()
     {

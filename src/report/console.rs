@@ -39,7 +39,7 @@ impl Report for Console {
                 *w = (*w).max(cell.chars().count());
             }
         }
-        writeln!(out, "\nperfgate summary")?;
+        writeln!(out, "\nloadgate summary")?;
         let line = |cells: &[String; 11]| {
             cells
                 .iter()

@@ -7,7 +7,7 @@
 //! locks or fails. The user-facing syntax is described in `docs/templates.md`.
 //!
 //! ```
-//! use perfgate::template::{RenderContext, Scope, TextTemplate, Variables};
+//! use loadgate::template::{RenderContext, Scope, TextTemplate, Variables};
 //!
 //! let scope = Scope::new().with_variable("token");
 //! let header = TextTemplate::compile("Bearer {{ token }}", &scope).unwrap();

@@ -2,8 +2,8 @@
 
 use std::path::Path;
 
-use perfgate::report::CaseReport;
-use perfgate::Harness;
+use loadgate::report::CaseReport;
+use loadgate::Harness;
 
 /// Writes `suite` as `suites/<name>.yaml` and `thresholds` beside it; returns the harness.
 pub fn harness(dir: &Path, name: &str, suite: &str, thresholds: &str) -> Harness {
