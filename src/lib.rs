@@ -24,6 +24,8 @@ pub mod plan;
 pub mod redact;
 pub mod reference_api;
 pub mod report;
+pub mod results;
+pub mod run;
 pub mod sample;
 pub mod stats;
 pub mod suite;

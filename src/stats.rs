@@ -18,7 +18,7 @@ use statrs::statistics::{Data, OrderStatistics, Statistics};
 use crate::sample::{Outcome, Samples};
 
 /// What one case's measured span amounts to; the input to a verdict.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Summary {
     /// Every measured request, successful or not.
     pub requests: usize,
@@ -39,7 +39,7 @@ pub struct Summary {
 }
 
 /// Latency statistics over successful requests.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Latency {
     /// Fastest request.
     pub min: Duration,

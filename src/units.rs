@@ -108,7 +108,8 @@ impl<'de> Deserialize<'de> for HumanDuration {
 }
 
 /// A fraction in `[0, 1]`, written as `0.01` or `1%`.
-#[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Default, serde::Serialize)]
+#[serde(transparent)]
 pub struct Ratio(pub f64);
 
 impl Ratio {
@@ -169,6 +170,24 @@ impl<'de> Deserialize<'de> for Ratio {
             }
         }
         deserializer.deserialize_any(RatioVisitor)
+    }
+}
+
+/// Durations as whole nanoseconds, the unit every result file uses (serde's default for
+/// `Duration` is a `{secs, nanos}` pair, which no spreadsheet or chart reads).
+pub mod nanos {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    /// Writes `d` as nanoseconds, saturating at `u64::MAX` (584 years).
+    pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u64(u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
+    }
+
+    /// Reads nanoseconds.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        u64::deserialize(d).map(Duration::from_nanos)
     }
 }
 

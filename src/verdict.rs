@@ -1,106 +1,142 @@
-//! Summary + bounds -> pass or fail, with one line per missed bound for the CI log.
+//! Summary + bounds -> a verdict: every bound judged, with the measured value and the bound as
+//! numbers, and the rule that set it. Reports turn verdicts into text; nothing here formats.
 
-use std::fmt;
 use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
 
 use crate::stats::{Latency, Summary};
 use crate::thresholds::{Bound, Limit, Metric};
-use crate::units::format_duration;
 
-/// The outcome of judging one case.
-#[derive(Debug, Clone, PartialEq)]
+/// How a case, or one of its bounds, came out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Every bound met.
+    Pass,
+    /// The data cannot tell whether the bound is met (a confidence interval straddles it).
+    Inconclusive,
+    /// A bound missed, or nothing measured.
+    Fail,
+}
+
+/// The judgement of one case (or journey step) against its bounds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Verdict {
-    /// Every bound the case missed, in bound order.
-    pub misses: Vec<Miss>,
+    /// The worst outcome of any bound; `Fail` when nothing was measured.
+    pub outcome: Outcome,
+    /// Every bound with its measured value, in bound order.
+    pub bounds: Vec<Judged>,
     /// The case made no requests, so nothing could be judged; this alone fails it.
     pub no_data: bool,
 }
 
-/// One missed bound.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Miss {
-    /// The bound that was missed.
+/// One bound and what was measured against it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Judged {
+    /// The bound, with the rule that set it.
     pub bound: Bound,
-    /// The measured value, formatted (`312.4ms`, `50.00%`, `8.1 req/s`), or why there is none.
-    pub actual: String,
-    /// False when the metric could not be measured at all; `actual` then says why.
-    pub measured: bool,
-    /// For `error_rate`: the error causes with counts (`status 500 x25`), most frequent first.
-    pub errors: Option<String>,
+    /// The measured value, or why there is none.
+    pub measured: Measured,
+    /// Whether the bound was met.
+    pub outcome: Outcome,
+}
+
+/// A measured value, in the unit its metric has.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Measured {
+    /// A latency or a wall time.
+    Duration(#[serde(with = "crate::units::nanos")] Duration),
+    /// A fraction in `[0, 1]` (the error rate).
+    Ratio(f64),
+    /// Requests per second.
+    Rate(f64),
+    /// The metric could not be measured at all; this fails its bound.
+    Unmeasured(Unmeasured),
+}
+
+/// Why a metric has no value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Unmeasured {
+    /// No request succeeded, so there is no latency.
+    NoSuccessfulRequests,
+    /// The measured span took no time, so there is no rate.
+    NoElapsedTime,
+    /// The case has no concurrent rounds or bursts, so there is no wall time.
+    NoRounds,
+    /// The bound's limit does not fit its metric (a rate bound on a latency).
+    LimitMismatch,
 }
 
 impl Verdict {
     /// True when the case made requests and met every bound.
     pub fn passed(&self) -> bool {
-        !self.no_data && self.misses.is_empty()
+        self.outcome == Outcome::Pass
+    }
+
+    /// The bounds that were missed, in bound order.
+    pub fn misses(&self) -> impl Iterator<Item = &Judged> {
+        self.bounds.iter().filter(|j| j.outcome == Outcome::Fail)
     }
 }
 
-/// Judges one case's summary against its bounds.
+/// Judges one summary against its bounds.
 pub fn judge(summary: &Summary, bounds: &[Bound]) -> Verdict {
-    if summary.requests == 0 {
-        return Verdict {
-            misses: Vec::new(),
-            no_data: true,
-        };
-    }
-    let misses = bounds
-        .iter()
-        .filter_map(|bound| check(summary, bound))
-        .collect();
+    let judged: Vec<Judged> = bounds.iter().map(|b| judge_one(summary, b)).collect();
+    let no_data = summary.requests == 0;
+    let outcome = if no_data {
+        Outcome::Fail
+    } else {
+        judged
+            .iter()
+            .map(|j| j.outcome)
+            .max()
+            .unwrap_or(Outcome::Pass)
+    };
     Verdict {
-        misses,
-        no_data: false,
+        outcome,
+        bounds: judged,
+        no_data,
     }
 }
 
-/// The miss for `bound`, if `summary` misses it.
-fn check(summary: &Summary, bound: &Bound) -> Option<Miss> {
-    let miss = |actual: String, measured: bool| {
-        let errors = (bound.metric == Metric::ErrorRate).then(|| error_causes(summary));
-        Some(Miss {
-            bound: bound.clone(),
-            actual,
-            measured,
-            errors,
-        })
+fn judge_one(summary: &Summary, bound: &Bound) -> Judged {
+    let measured = measure(summary, bound);
+    let met = match (measured, bound.limit) {
+        (Measured::Duration(value), Limit::AtMost(max)) => value <= max,
+        (Measured::Ratio(value), Limit::RatioAtMost(max)) => value <= max.0,
+        (Measured::Rate(value), Limit::RateAtLeast(min)) => value >= min,
+        _ => false,
     };
+    Judged {
+        bound: bound.clone(),
+        measured,
+        outcome: if met { Outcome::Pass } else { Outcome::Fail },
+    }
+}
+
+/// The value of `bound`'s metric in `summary`, in the unit of the bound's limit.
+fn measure(summary: &Summary, bound: &Bound) -> Measured {
     match (bound.metric, bound.limit) {
-        (Metric::ErrorRate, Limit::RatioAtMost(max)) => {
-            let rate = summary.error_rate();
-            (rate > max.0)
-                .then(|| format!("{:.2}%", rate * 100.0))
-                .and_then(|a| miss(a, true))
-        }
-        (Metric::Throughput, Limit::RateAtLeast(min)) => match summary.throughput {
-            Some(rate) if rate < min => miss(format!("{} req/s", format_rate(rate)), true),
-            Some(_) => None,
-            None => miss(
-                "not measurable (the measured span took no time)".into(),
-                false,
-            ),
+        (Metric::ErrorRate, Limit::RatioAtMost(_)) => Measured::Ratio(summary.error_rate()),
+        (Metric::Throughput, Limit::RateAtLeast(_)) => summary.throughput.map_or(
+            Measured::Unmeasured(Unmeasured::NoElapsedTime),
+            Measured::Rate,
+        ),
+        (Metric::Wall, Limit::AtMost(_)) => summary.wall.map_or(
+            Measured::Unmeasured(Unmeasured::NoRounds),
+            Measured::Duration,
+        ),
+        (metric, Limit::AtMost(_)) => match summary.latency.as_ref().map(|l| latency(l, metric)) {
+            Some(Some(value)) => Measured::Duration(value),
+            Some(None) => Measured::Unmeasured(Unmeasured::LimitMismatch),
+            None => Measured::Unmeasured(Unmeasured::NoSuccessfulRequests),
         },
-        (Metric::Wall, Limit::AtMost(max)) => match summary.wall {
-            Some(wall) if wall > max => miss(format_duration(wall), true),
-            Some(_) => None,
-            None => miss(
-                "not measured (the case has no concurrent rounds or bursts)".into(),
-                false,
-            ),
-        },
-        (metric, Limit::AtMost(max)) => {
-            match summary.latency.as_ref().and_then(|l| latency(l, metric)) {
-                Some(value) if value > max => miss(format_duration(value), true),
-                Some(_) => None,
-                None => miss("no successful requests".into(), false),
-            }
-        }
         // A bound whose limit does not fit its metric cannot come from `Thresholds::resolve`;
         // reporting it beats silently passing.
-        _ => miss(
-            "cannot be judged (the limit does not fit the metric)".into(),
-            false,
-        ),
+        _ => Measured::Unmeasured(Unmeasured::LimitMismatch),
     }
 }
 
@@ -117,74 +153,6 @@ fn latency(latency: &Latency, metric: Metric) -> Option<Duration> {
         Metric::Stddev => latency.stddev,
         Metric::ErrorRate | Metric::Throughput | Metric::Wall => return None,
     })
-}
-
-/// `status 500 x25, timeout x3`: most frequent first, then by name.
-fn error_causes(summary: &Summary) -> String {
-    let mut causes: Vec<(&String, &usize)> = summary.error_causes.iter().collect();
-    causes.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-    let listed: Vec<String> = causes
-        .iter()
-        .map(|(cause, n)| format!("{cause} x{n}"))
-        .collect();
-    if listed.is_empty() {
-        "none".to_string()
-    } else {
-        listed.join(", ")
-    }
-}
-
-/// Requests per second with precision that fits the size: `1234`, `8.1`, `0.042`.
-fn format_rate(rate: f64) -> String {
-    if rate >= 100.0 {
-        format!("{rate:.0}")
-    } else if rate >= 1.0 {
-        format!("{rate:.1}")
-    } else {
-        format!("{rate:.3}")
-    }
-}
-
-impl fmt::Display for Miss {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let Bound {
-            metric,
-            limit,
-            source,
-        } = &self.bound;
-        if self.measured {
-            let op = if matches!(limit, Limit::RateAtLeast(_)) {
-                "<"
-            } else {
-                ">"
-            };
-            write!(f, "{metric} {} {op} bound {limit} ({source})", self.actual)?;
-        } else {
-            write!(f, "{metric}: {}; bound {limit} ({source})", self.actual)?;
-        }
-        if let Some(errors) = &self.errors {
-            write!(f, "; errors: {errors}")?;
-        }
-        Ok(())
-    }
-}
-
-impl fmt::Display for Verdict {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.no_data {
-            return f.write_str("no data: the case made no requests, so no bound could be checked");
-        }
-        if self.misses.is_empty() {
-            return f.write_str("passed: every bound met");
-        }
-        for (i, miss) in self.misses.iter().enumerate() {
-            if i > 0 {
-                f.write_str("\n")?;
-            }
-            write!(f, "{miss}")?;
-        }
-        Ok(())
-    }
 }
 
 #[cfg(test)]

@@ -21,7 +21,10 @@ fn load_error(suite: &str, thresholds: &str) -> String {
         reports[0].summary.is_none(),
         "nothing may be sent: {reports:#?}"
     );
-    reports[0].error.clone().expect("a load error")
+    reports[0]
+        .error_message()
+        .map(str::to_string)
+        .expect("a load error")
 }
 
 fn case(body: &str) -> String {
@@ -167,7 +170,7 @@ fn two_files_with_one_suite_name_are_an_error_and_a_named_thresholds_file_must_e
         .thresholds_file(dir.path().join("missing.yaml"))
         .base_url("http://127.0.0.1:9")
         .run_cases("");
-    let error = reports[0].error.as_deref().unwrap();
+    let error = reports[0].error_message().unwrap();
     assert!(error.contains("missing.yaml"), "{error}");
 
     std::fs::write(dir.path().join("thresholds.yaml"), "").unwrap();
@@ -176,7 +179,7 @@ fn two_files_with_one_suite_name_are_an_error_and_a_named_thresholds_file_must_e
         .thresholds_file(dir.path().join("thresholds.yaml"))
         .base_url("http://127.0.0.1:9")
         .run_cases("b::");
-    let error = reports[0].error.as_deref().unwrap();
+    let error = reports[0].error_message().unwrap();
     assert!(
         error.contains("suite `same` is already defined in"),
         "{error}"

@@ -6,7 +6,7 @@ mod common;
 
 use common::{get_json, harness, only};
 use loadgate::reference_api::ReferenceApi;
-use loadgate::report::{Console, Report};
+use loadgate::report::{failure_message, Console, Report};
 use loadgate::template::Variables;
 
 /// A per-user fixture that registers and logs in, as the users' Locust `on_start` does.
@@ -44,12 +44,12 @@ fn journey_steps_get_metrics_of_their_own_and_pass_variables_along() {
         .base_url(api.base_url())
         .run_cases(""),
     );
-    assert!(report.passed(), "{}", report.failure_message());
+    assert!(report.passed(), "{}", failure_message(&report));
     let ids: Vec<&str> = report.steps.iter().map(|s| s.id.as_str()).collect();
     assert_eq!(ids, ["flow::journey/create", "flow::journey/read"]);
     assert_eq!(report.summary.as_ref().unwrap().requests, 5);
     assert!(report.steps.iter().all(|s| s.summary.ok == 5));
-    let p95 = report.steps[1].verdict.misses.len();
+    let p95 = report.steps[1].verdict.misses().count();
     assert_eq!(p95, 0);
     let (label, passed, failed) = report.checks.entries().next().unwrap();
     assert_eq!(
@@ -70,7 +70,7 @@ fn a_wrong_extraction_path_fails_naming_the_step() {
             .run_cases(""),
     );
     assert!(!report.passed());
-    let error = report.error.as_deref().expect("set-up failure");
+    let error = report.error_message().expect("set-up failure");
     assert!(
         error.contains("set-up of fixture `account`, step `login`"),
         "{error}"
@@ -96,9 +96,9 @@ fn requests_without_a_token_are_errors_counted_as_401() {
     let summary = report.summary.as_ref().unwrap();
     assert_eq!(summary.error_causes.get("status 401"), Some(&8));
     assert!(
-        report.failure_message().contains("status 401 x8"),
+        failure_message(&report).contains("status 401 x8"),
         "{}",
-        report.failure_message()
+        failure_message(&report)
     );
 }
 
@@ -116,7 +116,7 @@ fn twenty_concurrent_users_each_use_their_own_token() {
             .base_url(api.base_url())
             .run_cases(""),
     );
-    assert!(report.passed(), "{}", report.failure_message());
+    assert!(report.passed(), "{}", failure_message(&report));
     let stats = get_json(&format!("{}/api/v1/admin/stats", api.base_url()));
     assert_eq!(stats["users"], 20, "{stats}");
     assert_eq!(stats["distinct_token_users"], 20, "{stats}");
@@ -137,7 +137,7 @@ fn an_expired_token_is_refreshed_once_with_refresh_on_401() {
             .base_url(api.base_url())
             .run_cases(""),
     );
-    assert!(report.passed(), "{}", report.failure_message());
+    assert!(report.passed(), "{}", failure_message(&report));
     // Uses 1-2 pass, use 3 is refused and retried with a fresh token, and so on.
     assert_eq!(report.refreshes, 2);
     assert_eq!(report.summary.as_ref().unwrap().errors, 0);
@@ -184,7 +184,7 @@ cases:
     assert!(!report.passed());
     let entries: Vec<_> = report.checks.entries().collect();
     assert_eq!(entries, [("status ok", 4, 0), ("has a version", 0, 4)]);
-    let message = report.failure_message();
+    let message = failure_message(&report);
     assert!(
         message.contains("check failed: has a version x4"),
         "{message}"
@@ -289,7 +289,7 @@ cases:
             })
             .run_cases(""),
     );
-    assert!(report.passed(), "{}", report.failure_message());
+    assert!(report.passed(), "{}", failure_message(&report));
     assert_eq!(
         report.checks.entries().next(),
         Some(("title_has_sku", 3, 0))
@@ -306,7 +306,7 @@ fn an_unregistered_rust_fixture_is_a_suite_error_before_anything_is_sent() {
             .base_url("http://127.0.0.1:9")
             .run_cases(""),
     );
-    let error = report.error.as_deref().unwrap();
+    let error = report.error_message().unwrap();
     assert!(
         error.contains("no Rust set-up fixture named `identity_provider`"),
         "{error}"
@@ -378,8 +378,8 @@ cases:
     assert!(!report.passed());
     let mut output = String::new();
     for r in &reports {
-        output.push_str(&r.failure_message());
-        output.push_str(r.error.as_deref().unwrap_or_default());
+        output.push_str(&failure_message(&r));
+        output.push_str(r.error_message().unwrap_or_default());
     }
     let mut table = Vec::new();
     Console.write(&reports, &mut table).unwrap();
@@ -424,7 +424,7 @@ cases:
             .base_url(api.base_url())
             .run_cases(""),
     );
-    assert!(report.passed(), "{}", report.failure_message());
+    assert!(report.passed(), "{}", failure_message(&report));
     assert_eq!(report.refreshes, 2);
     let stats = get_json(&format!("{}/api/v1/admin/stats", api.base_url()));
     assert_eq!(stats["users"], 1, "{stats}");

@@ -7,6 +7,7 @@ mod common;
 
 use common::{get_json, harness, only};
 use loadgate::reference_api::{Fault, ReferenceApi};
+use loadgate::report::failure_message;
 
 const HEALTH_10: &str = "suite: gate\ncases:\n  - name: health\n    kind: sequential\n    iterations: 10\n    request: { path: /health }\n";
 
@@ -28,7 +29,7 @@ fn slow_endpoint_fails_its_p95_gate() {
         .run_cases(""),
     );
     assert!(!report.passed());
-    let message = report.failure_message();
+    let message = failure_message(&report);
     assert!(message.contains("p95"), "{message}");
     assert!(message.contains("bound 100ms"), "{message}");
     assert!(message.contains("cases.\"gate::health\""), "{message}");
@@ -43,7 +44,7 @@ fn fast_endpoint_passes_a_generous_gate() {
             .base_url(api.base_url())
             .run_cases(""),
     );
-    assert!(report.passed(), "{}", report.failure_message());
+    assert!(report.passed(), "{}", failure_message(&report));
     let summary = report.summary.unwrap();
     assert_eq!(summary.requests, 10);
     assert_eq!(summary.ok, 10);
@@ -68,7 +69,7 @@ fn half_failing_endpoint_fails_on_error_rate_with_causes() {
         .run_cases(""),
     );
     assert!(!report.passed());
-    let message = report.failure_message();
+    let message = failure_message(&report);
     assert!(message.contains("error_rate"), "{message}");
     assert!(message.contains("status 500"), "{message}");
     assert!(
@@ -105,7 +106,7 @@ cases:
             .base_url(api.base_url())
             .run_cases(""),
     );
-    assert!(report.passed(), "{}", report.failure_message());
+    assert!(report.passed(), "{}", failure_message(&report));
     let summary = report.summary.unwrap();
     assert_eq!(summary.requests, 60);
     assert!(summary.wall.is_some());
@@ -132,7 +133,7 @@ fn closed_port_fails_fast_naming_the_refused_connection() {
         started.elapsed()
     );
     assert!(!report.passed());
-    let message = report.failure_message();
+    let message = failure_message(&report);
     assert!(message.contains("connection refused x10"), "{message}");
 }
 
@@ -152,14 +153,14 @@ fn broken_suite_is_its_own_failure_and_others_still_run() {
         .iter()
         .find(|r| r.id == "bad::suite_file")
         .expect("broken suite reported");
-    let error = bad.error.as_deref().unwrap();
+    let error = bad.error_message().unwrap();
     assert!(error.contains("bad.yaml:4:5"), "{error}");
     assert!(error.contains("did you mean `iterations`?"), "{error}");
     let good = reports
         .iter()
         .find(|r| r.id == "gate::health")
         .expect("good suite ran");
-    assert!(good.passed(), "{}", good.failure_message());
+    assert!(good.passed(), "{}", failure_message(&good));
 }
 
 #[test]
@@ -199,6 +200,6 @@ fn a_hanging_endpoint_times_out_per_request_and_per_case() {
         "took {:?}",
         started.elapsed()
     );
-    let error = report.error.as_deref().unwrap();
+    let error = report.error_message().unwrap();
     assert!(error.contains("did not finish within 300ms"), "{error}");
 }

@@ -8,15 +8,17 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::extract::{Exchange, JsonSelector};
-use crate::plan::StatusExpect;
+
 use crate::redact::{is_sensitive_header, REDACTED};
 use crate::suite::StatusSpec;
 use crate::template::{RenderContext, Scope, ValueTemplate};
 
 mod custom;
+mod status;
 mod tally;
 
 pub use custom::{CheckRegistry, CustomCheck};
+pub use status::StatusExpect;
 pub use tally::CheckTally;
 
 /// One `checks:` entry as written: exactly one subject (`status`, `header`, `json`,

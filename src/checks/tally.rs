@@ -3,9 +3,21 @@
 /// Pass/fail counts per check label, in declaration order, for the k6-style report.
 ///
 /// Checks that share a label share a line.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
 pub struct CheckTally {
-    entries: Vec<(String, u64, u64)>,
+    entries: Vec<CheckCount>,
+}
+
+/// How often the checks under one label passed and failed.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CheckCount {
+    /// The check's label.
+    pub label: String,
+    /// Responses that passed it.
+    pub passed: u64,
+    /// Responses that failed it.
+    pub failed: u64,
 }
 
 impl CheckTally {
@@ -17,19 +29,23 @@ impl CheckTally {
 
     /// Adds `other`'s counts; labels new to `self` go after its own, in `other`'s order.
     pub fn merge(&mut self, other: &CheckTally) {
-        for (label, passed, failed) in &other.entries {
-            self.add(label, *passed, *failed);
+        for count in &other.entries {
+            self.add(&count.label, count.passed, count.failed);
         }
     }
 
     fn add(&mut self, label: &str, passed: u64, failed: u64) {
         // A case has a handful of checks: a scan beats hashing the label on every response.
-        match self.entries.iter_mut().find(|(l, _, _)| l == label) {
-            Some(entry) => {
-                entry.1 = entry.1.saturating_add(passed);
-                entry.2 = entry.2.saturating_add(failed);
+        match self.entries.iter_mut().find(|c| c.label == label) {
+            Some(count) => {
+                count.passed = count.passed.saturating_add(passed);
+                count.failed = count.failed.saturating_add(failed);
             }
-            None => self.entries.push((label.to_owned(), passed, failed)),
+            None => self.entries.push(CheckCount {
+                label: label.to_owned(),
+                passed,
+                failed,
+            }),
         }
     }
 
@@ -37,70 +53,18 @@ impl CheckTally {
     pub fn entries(&self) -> impl Iterator<Item = (&str, u64, u64)> {
         self.entries
             .iter()
-            .map(|(label, passed, failed)| (label.as_str(), *passed, *failed))
+            .map(|c| (c.label.as_str(), c.passed, c.failed))
     }
 
     /// True when no check was recorded.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
-
-    /// One k6-like line per label, columns aligned, e.g. `✓ access token exists  100.00%  (20/20)`;
-    /// `✗` marks a label with any failure. Empty for an empty tally.
-    pub fn render(&self) -> String {
-        let rows: Vec<(&str, String, String, bool)> = self
-            .entries
-            .iter()
-            .map(|(label, passed, failed)| {
-                let total = passed.saturating_add(*failed);
-                let rate = if total == 0 {
-                    0.0
-                } else {
-                    *passed as f64 * 100.0 / total as f64
-                };
-                (
-                    label.as_str(),
-                    format!("{rate:.2}%"),
-                    format!("({passed}/{total})"),
-                    *failed == 0,
-                )
-            })
-            .collect();
-        let label_width = rows.iter().map(|r| r.0.chars().count()).max().unwrap_or(0);
-        let rate_width = rows.iter().map(|r| r.1.len()).max().unwrap_or(0);
-        rows.iter()
-            .map(|(label, rate, counts, ok)| {
-                let mark = if *ok { '✓' } else { '✗' };
-                format!("{mark} {label:<label_width$}  {rate:>rate_width$}  {counts}")
-            })
-            .collect::<Vec<_>>()
-            .join("\n")
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn render_matches_k6_lines() {
-        let mut tally = CheckTally::default();
-        for i in 0..20 {
-            tally.record("access token exists", true);
-            tally.record("status is 201", i % 2 == 0);
-        }
-        assert_eq!(
-            tally.render(),
-            "✓ access token exists  100.00%  (20/20)\n✗ status is 201         50.00%  (10/20)"
-        );
-        let mut alone = CheckTally::default();
-        for i in 0..20 {
-            alone.record("status is 201", i < 10);
-        }
-        assert_eq!(alone.render(), "✗ status is 201  50.00%  (10/20)");
-        assert_eq!(CheckTally::default().render(), "");
-        assert!(CheckTally::default().is_empty() && !alone.is_empty());
-    }
 
     #[test]
     fn merge_adds_counts_and_keeps_order() {

@@ -3,9 +3,9 @@
 use std::time::{Duration, Instant};
 
 use super::run::{CaseRun, User};
+use super::Case;
 use super::Measurement;
 use crate::checks::CheckTally;
-use crate::plan::CasePlan;
 use crate::sample::{ErrorCause, Outcome, Sample, Samples};
 
 /// What one pass through the steps produced.
@@ -134,7 +134,7 @@ pub struct Recorder {
 
 impl Recorder {
     /// An empty record for `case`, with room for `iterations`.
-    pub fn new(case: &CasePlan, iterations: usize) -> Self {
+    pub fn new(case: &Case, iterations: usize) -> Self {
         let steps = if case.journey {
             case.steps
                 .iter()

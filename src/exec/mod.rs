@@ -25,7 +25,8 @@ pub use run::{CaseRun, Exchanged, User};
 pub use sequential::SequentialPlan;
 
 use crate::checks::CheckTally;
-use crate::plan::CasePlan;
+pub use crate::plan::KindError;
+use crate::plan::{CasePlan, KindPlan};
 use crate::sample::Samples;
 use crate::suite::{CaseSpec, KindName};
 
@@ -111,23 +112,8 @@ pub enum Kind {
     Burst(BurstPlan),
 }
 
-/// A kind's settings are wrong: which key, and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KindError {
-    /// The YAML key at fault.
-    pub key: &'static str,
-    /// What is wrong and what was expected.
-    pub message: String,
-}
-
-impl KindError {
-    pub(crate) fn new(key: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            key,
-            message: message.into(),
-        }
-    }
-}
+/// A case ready to run: its plan with its kind.
+pub type Case = CasePlan<Kind>;
 
 /// Which case keys belong to which kind, so a key given to the wrong kind is an error.
 const KIND_KEYS: &[(KindName, &[&str])] = &[
@@ -169,29 +155,6 @@ impl Kind {
         })
     }
 
-    /// The kind's name as written in YAML.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Kind::Sequential(_) => KindName::Sequential.as_str(),
-            Kind::Concurrent(_) => KindName::Concurrent.as_str(),
-            Kind::Burst(_) => KindName::Burst.as_str(),
-        }
-    }
-
-    /// One line on what the case does, for listings and reports.
-    pub fn describe(&self) -> String {
-        match self {
-            Kind::Sequential(p) => p.describe(),
-            Kind::Concurrent(p) => p.describe(),
-            Kind::Burst(p) => p.describe(),
-        }
-    }
-
-    /// True for kinds whose requests go out in rounds, which have a `wall` time.
-    pub fn has_rounds(&self) -> bool {
-        !matches!(self, Kind::Sequential(_))
-    }
-
     /// How many measured requests the case sends.
     pub fn planned_requests(&self) -> u64 {
         match self {
@@ -199,6 +162,28 @@ impl Kind {
             Kind::Concurrent(p) => p.concurrency * p.rounds,
             Kind::Burst(p) => p.size * p.rounds,
         }
+    }
+}
+
+impl KindPlan for Kind {
+    fn name(&self) -> &'static str {
+        match self {
+            Kind::Sequential(_) => KindName::Sequential.as_str(),
+            Kind::Concurrent(_) => KindName::Concurrent.as_str(),
+            Kind::Burst(_) => KindName::Burst.as_str(),
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Kind::Sequential(p) => p.describe(),
+            Kind::Concurrent(p) => p.describe(),
+            Kind::Burst(p) => p.describe(),
+        }
+    }
+
+    fn has_rounds(&self) -> bool {
+        !matches!(self, Kind::Sequential(_))
     }
 }
 
@@ -245,7 +230,7 @@ pub(crate) fn count(
 /// Runs one case: once- and case-scoped fixtures set up, the kind's measured span within the
 /// case's bound, then case-scoped tear-down (also after a failure).
 pub async fn execute(
-    case: Arc<CasePlan>,
+    case: Arc<Case>,
     target: Arc<Target>,
     context: Arc<RunContext>,
 ) -> Result<Measurement, ExecError> {

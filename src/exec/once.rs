@@ -4,8 +4,9 @@
 use std::sync::Arc;
 
 use super::run::CaseRun;
+use super::Case;
 use super::Target;
-use crate::plan::{CasePlan, FixturePlan};
+use crate::plan::FixturePlan;
 use crate::redact::Redactor;
 use crate::template::Variables;
 
@@ -20,7 +21,7 @@ pub struct RunContext {
 #[derive(Debug)]
 struct OnceEntry {
     fixture: Arc<FixturePlan>,
-    case: Arc<CasePlan>,
+    case: Arc<Case>,
     target: Arc<Target>,
     vars: Result<Variables, String>,
 }

@@ -5,10 +5,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::request::{render, timed, Response};
+use super::Case;
 use super::{RunContext, Target};
 use crate::checks::CheckTally;
 use crate::extract::Exchange;
-use crate::plan::{CasePlan, FixturePlan, StepPlan};
+use crate::plan::{FixturePlan, StepPlan};
 use crate::redact::snippet;
 use crate::sample::{ErrorCause, Outcome, Sample};
 use crate::template::{RenderContext, Variables};
@@ -38,7 +39,7 @@ pub struct Exchanged {
 /// The shared state of one case's run: plan, target, run context, sequence counter, clock.
 pub struct CaseRun {
     /// The case being run.
-    pub case: Arc<CasePlan>,
+    pub case: Arc<Case>,
     /// Where requests go.
     pub target: Arc<Target>,
     /// Run-wide state: once-fixtures and the redactor.
@@ -51,7 +52,7 @@ pub struct CaseRun {
 
 impl CaseRun {
     /// Starts a run; the clock origin is now.
-    pub fn new(case: Arc<CasePlan>, target: Arc<Target>, context: Arc<RunContext>) -> Self {
+    pub fn new(case: Arc<Case>, target: Arc<Target>, context: Arc<RunContext>) -> Self {
         Self {
             case,
             target,

@@ -9,15 +9,12 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use request::{
-    plan_request, BodyPlan, FieldError, HeaderPlan, RequestPlan, StatusExpect, UrlPlan,
-};
+pub use request::{plan_request, BodyPlan, FieldError, HeaderPlan, RequestPlan, UrlPlan};
 pub use steps::{
     declared_variables, plan_exchange, plan_fixture, plan_step, FixturePlan, FixtureTable, StepPlan,
 };
 
 use crate::data::{DataSet, Order};
-use crate::exec::Kind;
 use crate::fixtures::Fixtures;
 use crate::suite::{CaseSpec, FixtureScope, Located, SuiteError, SuiteSource, SuiteSpec};
 use crate::template::Scope;
@@ -29,26 +26,59 @@ pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// Bound on one case's whole run when a suite sets none.
 pub const DEFAULT_CASE_TIMEOUT: Duration = Duration::from_secs(120);
 
+/// What the planner needs to know of a case's kind. The kinds themselves, with their settings
+/// and their runs, live with the execution; the planner only asks them these questions.
+pub trait KindPlan: Send + Sync + std::fmt::Debug {
+    /// The kind's name as written in YAML.
+    fn name(&self) -> &'static str;
+    /// One line on what the case does, for listings and reports.
+    fn describe(&self) -> String;
+    /// True for kinds whose requests go out in rounds, which have a `wall` time.
+    fn has_rounds(&self) -> bool;
+}
+
+/// A kind's settings are wrong: which key, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KindError {
+    /// The YAML key at fault.
+    pub key: &'static str,
+    /// What is wrong and what was expected.
+    pub message: String,
+}
+
+impl KindError {
+    /// An error at `key`.
+    pub fn new(key: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            key,
+            message: message.into(),
+        }
+    }
+}
+
+/// Reads a case's kind and its settings; supplied by the execution layer.
+pub type KindParser<'a, K> = &'a dyn Fn(&CaseSpec) -> Result<K, KindError>;
+
 /// A suite ready to run.
 #[derive(Debug)]
-pub struct SuitePlan {
+pub struct SuitePlan<K> {
     /// The suite's name.
     pub name: String,
     /// The file it came from.
     pub origin: String,
     /// Its cases, in file order.
-    pub cases: Vec<Arc<CasePlan>>,
+    pub cases: Vec<Arc<CasePlan<K>>>,
 }
 
-/// One case ready to run.
+/// One case ready to run; `K` is its kind with the kind's own settings.
 #[derive(Debug)]
-pub struct CasePlan {
+pub struct CasePlan<K> {
     /// `suite::case`, the trial name.
     pub id: String,
     /// The case's name within its suite.
     pub name: String,
     /// How its requests are issued, with the kind's own settings.
-    pub kind: Kind,
+    pub kind: K,
     /// Run only with `--ignored`.
     pub ignore: bool,
     /// The measured requests: one step, or a journey of several.
@@ -74,12 +104,13 @@ pub struct CasePlan {
 }
 
 /// Turns a parsed suite into a plan, resolving each case's bounds from `thresholds`.
-pub fn plan_suite(
+pub fn plan_suite<K: KindPlan>(
     source: &SuiteSource,
     spec: SuiteSpec,
     thresholds: &Thresholds,
     fixtures: &Fixtures,
-) -> Result<SuitePlan, SuiteError> {
+    kind_of: KindParser<K>,
+) -> Result<SuitePlan<K>, SuiteError> {
     let locate = Locator { source };
     let name = spec.suite.clone().unwrap_or_else(|| source.stem.clone());
     if name.is_empty() || name.contains("::") || name.contains(char::is_whitespace) {
@@ -135,7 +166,10 @@ pub fn plan_suite(
             table: &table,
             seed,
         };
-        cases.push(Arc::new(plan_case(&context, case)?));
+        let kind = kind_of(case).map_err(|e| {
+            locate.error(Some(case.name.as_str()), &format!("{}:", e.key), e.message)
+        })?;
+        cases.push(Arc::new(plan_case(&context, case, kind)?));
     }
     Ok(SuitePlan {
         name,
@@ -156,7 +190,11 @@ struct SuiteContext<'a> {
     seed: u64,
 }
 
-fn plan_case(cx: &SuiteContext, case: &CaseSpec) -> Result<CasePlan, SuiteError> {
+fn plan_case<K: KindPlan>(
+    cx: &SuiteContext,
+    case: &CaseSpec,
+    kind: K,
+) -> Result<CasePlan<K>, SuiteError> {
     let SuiteContext {
         locate,
         suite,
@@ -176,8 +214,6 @@ fn plan_case(cx: &SuiteContext, case: &CaseSpec) -> Result<CasePlan, SuiteError>
             ),
         ));
     }
-    let kind =
-        Kind::from_spec(case).map_err(|e| locate.error(at, &format!("{}:", e.key), e.message))?;
     let (steps, journey) =
         plan_measured(cx, case).map_err(|(key, msg)| locate.error(at, key, msg))?;
     let uses = plan_uses(cx.table, case).map_err(|(key, msg)| locate.error(at, key, msg))?;
@@ -189,11 +225,12 @@ fn plan_case(cx: &SuiteContext, case: &CaseSpec) -> Result<CasePlan, SuiteError>
     } else {
         Vec::new()
     };
-    let inline_label = format!("{}: case {} thresholds", locate.source.origin, case.name);
     let mut bounds = thresholds.resolve(
         suite,
         &case.name,
-        case.thresholds.as_ref().map(|r| (r, inline_label.as_str())),
+        case.thresholds
+            .as_ref()
+            .map(|r| (r, locate.source.origin.as_str())),
     );
     if !kind.has_rounds() {
         // `wall` is the wall time of a round; rules that match a sequential case by pattern,
@@ -332,7 +369,7 @@ fn random_seed() -> u64 {
     u64::from(rand::random::<u32>())
 }
 
-impl CasePlan {
+impl<K> CasePlan<K> {
     /// Seed of this case's random stream: each case gets its own, so adding a case does not
     /// change another case's data.
     pub fn data_seed(&self) -> u64 {

@@ -3,8 +3,8 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::request::{plan_request, FieldError, RequestPlan, StatusExpect};
-use crate::checks::{Check, CheckSpec};
+use super::request::{plan_request, FieldError, RequestPlan};
+use crate::checks::{Check, CheckSpec, StatusExpect};
 use crate::extract::Extractor;
 use crate::fixtures::{Fixtures, RustSetup};
 use crate::suite::{FixtureScope, FixtureSpec, RequestSpec, StepSpec, SuiteSpec};

@@ -2,7 +2,9 @@
 
 use std::io;
 
-use super::{CaseReport, Report};
+use super::text;
+use super::Report;
+use crate::results::{CaseResult, Status};
 use crate::stats::Summary;
 use crate::units::format_duration;
 
@@ -15,7 +17,7 @@ const HEADER: [&str; 11] = [
 ];
 
 impl Report for Console {
-    fn write(&self, reports: &[CaseReport], out: &mut dyn io::Write) -> io::Result<()> {
+    fn write(&self, reports: &[CaseResult], out: &mut dyn io::Write) -> io::Result<()> {
         if reports.is_empty() {
             return Ok(());
         }
@@ -30,7 +32,7 @@ impl Report for Console {
                     };
                     row(&format!("  {}", step.id), Some(&step.summary), verdict)
                 });
-                std::iter::once(row(&r.id, r.summary.as_ref(), r.status())).chain(steps)
+                std::iter::once(row(&r.id, r.summary.as_ref(), status(r.status()))).chain(steps)
             })
             .collect();
         let mut widths = HEADER.map(str::len);
@@ -63,14 +65,7 @@ impl Report for Console {
             .iter()
             .filter_map(|r| r.summary.as_ref().map(|s| (r, s)))
             .filter(|(_, s)| !s.error_causes.is_empty())
-            .map(|(r, s)| {
-                let list: Vec<String> = s
-                    .error_causes
-                    .iter()
-                    .map(|(c, n)| format!("{c} x{n}"))
-                    .collect();
-                format!("  {}: {}", r.id, list.join(", "))
-            })
+            .map(|(r, s)| format!("  {}: {}", r.id, text::summary_causes(s)))
             .collect();
         if !causes.is_empty() {
             writeln!(out, "errors by cause:")?;
@@ -78,12 +73,12 @@ impl Report for Console {
                 writeln!(out, "{c}")?;
             }
         }
-        let checked: Vec<&CaseReport> = reports.iter().filter(|r| !r.checks.is_empty()).collect();
+        let checked: Vec<&CaseResult> = reports.iter().filter(|r| !r.checks.is_empty()).collect();
         if !checked.is_empty() {
             writeln!(out, "checks:")?;
             for report in checked {
                 writeln!(out, "  {}", report.id)?;
-                for line in report.checks.render().lines() {
+                for line in text::checks(&report.checks).lines() {
                     writeln!(out, "    {line}")?;
                 }
             }
@@ -101,6 +96,15 @@ impl Report for Console {
             "{passed} of {} cases met their bounds\n",
             reports.len()
         )
+    }
+}
+
+fn status(status: Status) -> &'static str {
+    match status {
+        Status::Pass => "pass",
+        Status::Inconclusive => "INCONCLUSIVE",
+        Status::Fail => "FAIL",
+        Status::Error => "ERROR",
     }
 }
 

@@ -8,6 +8,7 @@
 mod error;
 mod file;
 mod rules;
+mod source;
 
 use std::path::Path;
 
@@ -15,6 +16,7 @@ use crate::files::CappedReadError;
 
 pub use error::ThresholdsError;
 pub use rules::{Limit, Metric, Rules, Throughput};
+pub use source::Source;
 
 use crate::units::Ratio;
 use file::{CaseRule, File};
@@ -22,18 +24,15 @@ use file::{CaseRule, File};
 /// Files larger than this are refused before parsing.
 pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
 
-/// Source of the `error_rate` bound when no rule sets one.
-pub const BUILTIN_ERROR_RATE_SOURCE: &str = "built-in default (error_rate 0: any error fails)";
-
 /// One bound a case must meet, and the rule it came from.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Bound {
     /// What is measured.
     pub metric: Metric,
     /// What is allowed.
     pub limit: Limit,
-    /// The rule that set it, e.g. `thresholds.yaml: cases."tasks::submit_*".p95`.
-    pub source: String,
+    /// The rule that set it; shown as `thresholds.yaml: cases."tasks::submit_*".p95`.
+    pub source: Source,
 }
 
 /// The parsed thresholds file.
@@ -100,8 +99,8 @@ impl Thresholds {
     }
 
     /// Bounds for one case (or journey step, `case/step`), one per metric that any rule sets,
-    /// in `Metric::ALL` order. `inline` are the case's own thresholds from its suite file with a
-    /// label for them (`suites/tasks.yaml: case submit_20 thresholds`); sources append `.metric`.
+    /// in `Metric::ALL` order. `inline` are the case's own thresholds with the suite file they
+    /// are written in.
     pub fn resolve(&self, suite: &str, case: &str, inline: Option<(&Rules, &str)>) -> Vec<Bound> {
         let name = format!("{suite}::{case}");
         let exact = self.cases.iter().find(|c| c.key == name);
@@ -114,17 +113,24 @@ impl Thresholds {
         // Most literal first; among equals, the later rule in the file first.
         globs.sort_by(|(i, a), (j, b)| b.literal_chars.cmp(&a.literal_chars).then(j.cmp(i)));
         let suite_rules = self.suites.iter().find(|(s, _)| s == suite).map(|(_, r)| r);
-        let origin = &self.origin;
 
         Metric::ALL
             .into_iter()
             .filter_map(|metric| {
-                let case_source = |c: &CaseRule| format!("{origin}: cases.{:?}.{metric}", c.key);
+                let file = || self.origin.clone();
+                let case_source = |c: &CaseRule| Source::Case {
+                    file: file(),
+                    pattern: c.key.clone(),
+                    metric,
+                };
                 let found = inline
-                    .and_then(|(rules, label)| {
-                        rules
-                            .limit(metric)
-                            .map(|l| (l, format!("{label}.{metric}")))
+                    .and_then(|(rules, suite_file)| {
+                        let source = Source::Inline {
+                            file: suite_file.to_string(),
+                            case: case.to_string(),
+                            metric,
+                        };
+                        rules.limit(metric).map(|l| (l, source))
                     })
                     .or_else(|| exact.and_then(|c| Some((c.rules.limit(metric)?, case_source(c)))))
                     .or_else(|| {
@@ -134,19 +140,26 @@ impl Thresholds {
                     })
                     .or_else(|| {
                         let limit = suite_rules?.limit(metric)?;
-                        Some((limit, format!("{origin}: suites.{suite}.{metric}")))
+                        let source = Source::Suite {
+                            file: file(),
+                            suite: suite.to_string(),
+                            metric,
+                        };
+                        Some((limit, source))
                     })
                     .or_else(|| {
                         let limit = self.defaults.limit(metric)?;
-                        Some((limit, format!("{origin}: defaults.{metric}")))
+                        Some((
+                            limit,
+                            Source::Defaults {
+                                file: file(),
+                                metric,
+                            },
+                        ))
                     })
                     .or_else(|| {
-                        (metric == Metric::ErrorRate).then(|| {
-                            (
-                                Limit::RatioAtMost(Ratio(0.0)),
-                                BUILTIN_ERROR_RATE_SOURCE.to_string(),
-                            )
-                        })
+                        (metric == Metric::ErrorRate)
+                            .then_some((Limit::RatioAtMost(Ratio(0.0)), Source::BuiltinErrorRate))
                     });
                 found.map(|(limit, source)| Bound {
                     metric,

@@ -10,7 +10,10 @@ use serde::Deserialize;
 use crate::units::{format_duration, HumanDuration, Ratio};
 
 /// A metric a bound can constrain. `Display` gives the key users write in YAML.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum Metric {
     /// Fastest successful request.
     Min,
@@ -77,10 +80,11 @@ impl fmt::Display for Metric {
 }
 
 /// What a bound allows.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Limit {
     /// A duration the metric must not exceed.
-    AtMost(Duration),
+    AtMost(#[serde(with = "crate::units::nanos")] Duration),
     /// A ratio the metric must not exceed.
     RatioAtMost(Ratio),
     /// Requests per second the metric must reach.

@@ -1,6 +1,7 @@
 use std::time::Duration;
 
 use super::*;
+use crate::thresholds::Source;
 
 fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
@@ -17,11 +18,11 @@ fn error(text: &str) -> String {
 }
 
 /// The bound for `metric`, as (limit, source).
-fn bound(bounds: &[Bound], metric: Metric) -> Option<(Limit, &str)> {
+fn bound(bounds: &[Bound], metric: Metric) -> Option<(Limit, String)> {
     bounds
         .iter()
         .find(|b| b.metric == metric)
-        .map(|b| (b.limit, b.source.as_str()))
+        .map(|b| (b.limit, b.source.to_string()))
 }
 
 const EXAMPLE: &str = r#"
@@ -44,36 +45,36 @@ fn every_level_contributes_per_metric() {
         bound(&b, Metric::P95),
         Some((
             Limit::AtMost(ms(1500)),
-            &*src(r#"cases."tasks::submit_20".p95"#)
+            src(r#"cases."tasks::submit_20".p95"#)
         ))
     );
     assert_eq!(
         bound(&b, Metric::Mean),
         Some((
             Limit::AtMost(ms(1000)),
-            &*src(r#"cases."tasks::submit_20".mean"#)
+            src(r#"cases."tasks::submit_20".mean"#)
         ))
     );
     assert_eq!(
         bound(&b, Metric::Throughput),
         Some((
             Limit::RateAtLeast(10.0),
-            &*src(r#"cases."tasks::submit_20".throughput"#)
+            src(r#"cases."tasks::submit_20".throughput"#)
         ))
     );
     assert_eq!(
         bound(&b, Metric::P90),
-        Some((Limit::AtMost(ms(3000)), &*src(r#"cases."tasks::*".p90"#)))
+        Some((Limit::AtMost(ms(3000)), src(r#"cases."tasks::*".p90"#)))
     );
     assert_eq!(
         bound(&b, Metric::P99),
-        Some((Limit::AtMost(ms(9000)), &*src("defaults.p99")))
+        Some((Limit::AtMost(ms(9000)), src("defaults.p99")))
     );
     assert_eq!(
         bound(&b, Metric::ErrorRate),
         Some((
             Limit::RatioAtMost(Ratio(0.01)),
-            &*src(r#"cases."tasks::submit_20".error_rate"#)
+            src(r#"cases."tasks::submit_20".error_rate"#)
         ))
     );
     assert_eq!(bound(&b, Metric::Wall), None);
@@ -114,7 +115,7 @@ fn glob_beats_suite_and_suite_beats_defaults() {
         bound(&b, Metric::P95),
         Some((
             Limit::AtMost(ms(500)),
-            "thresholds.yaml: suites.workers.p95"
+            "thresholds.yaml: suites.workers.p95".to_string()
         ))
     );
 }
@@ -126,13 +127,12 @@ fn inline_thresholds_beat_everything() {
         p95: Some(crate::units::HumanDuration(ms(80))),
         ..Rules::default()
     };
-    let label = "suites/tasks.yaml: case submit_20 thresholds";
-    let b = t.resolve("tasks", "submit_20", Some((&inline, label)));
+    let b = t.resolve("tasks", "submit_20", Some((&inline, "suites/tasks.yaml")));
     assert_eq!(
         bound(&b, Metric::P95),
         Some((
             Limit::AtMost(ms(80)),
-            "suites/tasks.yaml: case submit_20 thresholds.p95"
+            "suites/tasks.yaml: case submit_20 thresholds.p95".to_string()
         ))
     );
     // Metrics the inline rules leave alone still come from the file.
@@ -203,7 +203,7 @@ fn error_rate_defaults_to_zero() {
         [Bound {
             metric: Metric::ErrorRate,
             limit: Limit::RatioAtMost(Ratio(0.0)),
-            source: "built-in default (error_rate 0: any error fails)".to_string(),
+            source: Source::BuiltinErrorRate,
         }]
     );
     assert_eq!(parse("").resolve("a", "b", None), b);

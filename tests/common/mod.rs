@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use loadgate::report::CaseReport;
+use loadgate::results::CaseResult;
 use loadgate::Harness;
 
 /// Writes `suite` as `suites/<name>.yaml` and `thresholds` beside it; returns the harness.
@@ -17,7 +17,7 @@ pub fn harness(dir: &Path, name: &str, suite: &str, thresholds: &str) -> Harness
 }
 
 /// The one report of a run that must have exactly one.
-pub fn only(reports: Vec<CaseReport>) -> CaseReport {
+pub fn only(reports: Vec<CaseResult>) -> CaseResult {
     assert_eq!(reports.len(), 1, "{reports:#?}");
     reports.into_iter().next().unwrap()
 }

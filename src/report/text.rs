@@ -1,0 +1,363 @@
+//! Results as text for people: verdict lines, the one-line summary, error causes, check counts.
+//! Every report that prints words goes through here, so a value reads the same everywhere.
+
+use std::fmt::Display;
+
+use crate::checks::CheckTally;
+use crate::results::{CaseResult, Stage};
+use crate::stats::Summary;
+use crate::thresholds::{Limit, Metric};
+use crate::units::format_duration;
+use crate::verdict::{Judged, Measured, Outcome, Unmeasured, Verdict};
+
+/// `status 500 x25, timeout x3`: most frequent first, then by name; `none` when empty.
+pub fn causes<C: Display>(counts: impl IntoIterator<Item = (C, u64)>) -> String {
+    let mut listed: Vec<(String, u64)> = counts
+        .into_iter()
+        .map(|(cause, n)| (cause.to_string(), n))
+        .collect();
+    listed.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    if listed.is_empty() {
+        return "none".to_string();
+    }
+    listed
+        .iter()
+        .map(|(cause, n)| format!("{cause} x{n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The error causes of `summary`, as [`causes`] writes them.
+pub fn summary_causes(summary: &Summary) -> String {
+    causes(summary.error_causes.iter().map(|(c, n)| (c, *n as u64)))
+}
+
+/// Requests per second with precision that fits the size: `1234`, `8.1`, `0.042`.
+pub fn rate(rate: f64) -> String {
+    if rate >= 100.0 {
+        format!("{rate:.0}")
+    } else if rate >= 1.0 {
+        format!("{rate:.1}")
+    } else {
+        format!("{rate:.3}")
+    }
+}
+
+/// A measured value in its metric's unit: `312.4ms`, `50.00%`, `8.1 req/s`.
+pub fn measured(value: &Measured) -> String {
+    match value {
+        Measured::Duration(d) => format_duration(*d),
+        Measured::Ratio(r) => format!("{:.2}%", r * 100.0),
+        Measured::Rate(r) => format!("{} req/s", rate(*r)),
+        Measured::Unmeasured(why) => unmeasured(*why).to_string(),
+    }
+}
+
+fn unmeasured(why: Unmeasured) -> &'static str {
+    match why {
+        Unmeasured::NoSuccessfulRequests => "no successful requests",
+        Unmeasured::NoElapsedTime => "not measurable (the measured span took no time)",
+        Unmeasured::NoRounds => "not measured (the case has no concurrent rounds or bursts)",
+        Unmeasured::LimitMismatch => "cannot be judged (the limit does not fit the metric)",
+    }
+}
+
+/// One bound's line: `p95 312.4ms > bound 100ms (thresholds.yaml: suites.workers.p95)`; an
+/// `error_rate` line ends with the causes from `summary`.
+pub fn judged(judged: &Judged, summary: &Summary) -> String {
+    let bound = &judged.bound;
+    let (metric, limit, source) = (bound.metric, &bound.limit, &bound.source);
+    let mut line = match judged.measured {
+        Measured::Unmeasured(why) => {
+            format!("{metric}: {}; bound {limit} ({source})", unmeasured(why))
+        }
+        value => {
+            let op = match (judged.outcome, limit) {
+                (Outcome::Pass, Limit::RateAtLeast(_)) => ">=",
+                (Outcome::Pass, _) => "<=",
+                (_, Limit::RateAtLeast(_)) => "<",
+                _ => ">",
+            };
+            format!(
+                "{metric} {} {op} bound {limit} ({source})",
+                measured(&value)
+            )
+        }
+    };
+    if metric == Metric::ErrorRate && judged.outcome != Outcome::Pass {
+        line.push_str(&format!("; errors: {}", summary_causes(summary)));
+    }
+    line
+}
+
+/// The lines of a verdict that did not pass: one per missed (or undecided) bound.
+pub fn verdict(verdict: &Verdict, summary: &Summary) -> String {
+    if verdict.no_data {
+        return "no data: the case made no requests, so no bound could be checked".to_string();
+    }
+    if verdict.passed() {
+        return "passed: every bound met".to_string();
+    }
+    verdict
+        .bounds
+        .iter()
+        .filter(|j| j.outcome != Outcome::Pass)
+        .map(|j| judged(j, summary))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// `50 requests, 0 errors, min ... max ..., slowest round ..., 964.2 req/s` on one line.
+pub fn one_line(summary: &Summary) -> String {
+    let mut parts = vec![format!(
+        "{} requests, {} errors",
+        summary.requests, summary.errors
+    )];
+    if !summary.error_causes.is_empty() {
+        parts.push(format!("({})", summary_causes(summary)));
+    }
+    if let Some(l) = &summary.latency {
+        parts.push(format!(
+            "min {} mean {} p50 {} p95 {} p99 {} max {}",
+            format_duration(l.min),
+            format_duration(l.mean),
+            format_duration(l.p50),
+            format_duration(l.p95),
+            format_duration(l.p99),
+            format_duration(l.max)
+        ));
+    }
+    if let Some(wall) = summary.wall {
+        parts.push(format!("slowest round {}", format_duration(wall)));
+    }
+    if let Some(rps) = summary.throughput {
+        parts.push(format!("{rps:.1} req/s"));
+    }
+    parts.join(", ")
+}
+
+/// One k6-like line per check label, columns aligned, e.g.
+/// `✓ access token exists  100.00%  (20/20)`; `✗` marks a label with any failure.
+pub fn checks(tally: &CheckTally) -> String {
+    let rows: Vec<(&str, String, String, bool)> = tally
+        .entries()
+        .map(|(label, passed, failed)| {
+            let total = passed.saturating_add(failed);
+            let share = if total == 0 {
+                0.0
+            } else {
+                passed as f64 * 100.0 / total as f64
+            };
+            (
+                label,
+                format!("{share:.2}%"),
+                format!("({passed}/{total})"),
+                failed == 0,
+            )
+        })
+        .collect();
+    let label_width = rows.iter().map(|r| r.0.chars().count()).max().unwrap_or(0);
+    let share_width = rows.iter().map(|r| r.1.len()).max().unwrap_or(0);
+    rows.iter()
+        .map(|(label, share, counts, ok)| {
+            let mark = if *ok { '✓' } else { '✗' };
+            format!("{mark} {label:<label_width$}  {share:>share_width$}  {counts}")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The text a failing test prints: why it could not run, or what missed which bound, then what
+/// was measured and how the case ran.
+pub fn failure_message(result: &CaseResult) -> String {
+    let mut out = String::new();
+    if let Some(error) = &result.error {
+        let what = match error.stage {
+            Stage::Load => "could not load",
+            Stage::Setup | Stage::Run => "could not run",
+            Stage::Teardown => "failed its tear-down",
+        };
+        out.push_str(&format!("{} {what}: {}\n", result.id, error.message));
+    }
+    if let (Some(verdict), Some(summary)) = (&result.verdict, &result.summary) {
+        if !verdict.passed() {
+            push_verdict(&mut out, &result.id, verdict, summary);
+        }
+    }
+    for step in result.steps.iter().filter(|s| !s.verdict.passed()) {
+        push_verdict(&mut out, &step.id, &step.verdict, &step.summary);
+    }
+    if !result.checks.is_empty() {
+        out.push_str("  checks:\n");
+        for line in checks(&result.checks).lines() {
+            out.push_str(&format!("    {line}\n"));
+        }
+    }
+    if result.refreshes > 0 {
+        out.push_str(&format!(
+            "  fixtures set up again after refresh_on: {}\n",
+            result.refreshes
+        ));
+    }
+    if let Some(summary) = &result.summary {
+        out.push_str(&format!("  measured: {}\n", one_line(summary)));
+    }
+    out.push_str(&format!(
+        "  case: {}; target {}; seed {}",
+        result.description, result.target, result.seed
+    ));
+    out
+}
+
+fn push_verdict(out: &mut String, id: &str, verdict: &Verdict, summary: &Summary) {
+    let head = if verdict.outcome == Outcome::Inconclusive {
+        "could not decide its bounds"
+    } else {
+        "missed its bounds"
+    };
+    out.push_str(&format!("{id} {head}:\n"));
+    for line in self::verdict(verdict, summary).lines() {
+        out.push_str(&format!("  {line}\n"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn check_lines_match_k6() {
+        let mut tally = CheckTally::default();
+        for i in 0..20 {
+            tally.record("access token exists", true);
+            tally.record("status is 201", i % 2 == 0);
+        }
+        assert_eq!(
+            checks(&tally),
+            "✓ access token exists  100.00%  (20/20)\n✗ status is 201         50.00%  (10/20)"
+        );
+        let mut alone = CheckTally::default();
+        for i in 0..20 {
+            alone.record("status is 201", i < 10);
+        }
+        assert_eq!(checks(&alone), "✗ status is 201  50.00%  (10/20)");
+        assert_eq!(checks(&CheckTally::default()), "");
+    }
+
+    #[test]
+    fn causes_most_frequent_first() {
+        let list = [("timeout", 3), ("status 500", 25), ("status 404", 25)];
+        assert_eq!(causes(list), "status 404 x25, status 500 x25, timeout x3");
+        assert_eq!(causes(Vec::<(&str, u64)>::new()), "none");
+    }
+}
+
+#[cfg(test)]
+mod verdict_tests {
+    //! The verdict lines as users read them in CI logs.
+    use std::collections::BTreeMap;
+    use std::time::Duration;
+
+    use super::verdict as text;
+    use crate::stats::{Latency, Summary};
+    use crate::thresholds::{Bound, Limit, Metric, Source, Thresholds};
+    use crate::verdict::judge;
+
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
+    fn summary() -> Summary {
+        Summary {
+            requests: 100,
+            ok: 100,
+            errors: 0,
+            error_causes: BTreeMap::new(),
+            latency: Some(Latency {
+                min: ms(1),
+                mean: ms(50),
+                p50: ms(40),
+                p90: ms(80),
+                p95: Duration::from_micros(312_400),
+                p99: ms(400),
+                max: ms(500),
+                stddev: ms(20),
+            }),
+            throughput: Some(8.1),
+            wall: None,
+            elapsed: ms(2000),
+        }
+    }
+
+    fn suite_bound(metric: Metric, limit: Limit) -> Bound {
+        let source = Source::Suite {
+            file: "thresholds.yaml".into(),
+            suite: "workers".into(),
+            metric,
+        };
+        Bound {
+            metric,
+            limit,
+            source,
+        }
+    }
+
+    #[test]
+    fn misses_read_like_the_docs() {
+        let s = summary();
+        let b = [suite_bound(Metric::P95, Limit::AtMost(ms(100)))];
+        assert_eq!(
+            text(&judge(&s, &b), &s),
+            "p95 312.4ms > bound 100ms (thresholds.yaml: suites.workers.p95)"
+        );
+        let b = [Bound {
+            metric: Metric::Throughput,
+            limit: Limit::RateAtLeast(100.0),
+            source: Source::Case {
+                file: "thresholds.yaml".into(),
+                pattern: "tasks::*".into(),
+                metric: Metric::Throughput,
+            },
+        }];
+        assert_eq!(
+            text(&judge(&s, &b), &s),
+            r#"throughput 8.1 req/s < bound 100 req/s (thresholds.yaml: cases."tasks::*".throughput)"#
+        );
+        let b = [suite_bound(Metric::Wall, Limit::AtMost(ms(500)))];
+        assert_eq!(
+            text(&judge(&s, &b), &s),
+            "wall: not measured (the case has no concurrent rounds or bursts); bound 500ms \
+             (thresholds.yaml: suites.workers.wall)"
+        );
+    }
+
+    #[test]
+    fn error_rate_lists_causes_most_frequent_first() {
+        let mut s = summary();
+        s.ok = 50;
+        s.errors = 50;
+        s.error_causes = BTreeMap::from([
+            ("status 500".to_string(), 25),
+            ("timeout".to_string(), 5),
+            ("status 404".to_string(), 20),
+        ]);
+        let b = Thresholds::empty().resolve("s", "c", None);
+        assert_eq!(
+            text(&judge(&s, &b), &s),
+            "error_rate 50.00% > bound 0% (built-in default (error_rate 0: any error fails)); \
+             errors: status 500 x25, status 404 x20, timeout x5"
+        );
+    }
+
+    #[test]
+    fn passing_and_empty_verdicts() {
+        let s = summary();
+        assert_eq!(text(&judge(&s, &[]), &s), "passed: every bound met");
+        let mut none = summary();
+        none.requests = 0;
+        assert_eq!(
+            text(&judge(&none, &[]), &none),
+            "no data: the case made no requests, so no bound could be checked"
+        );
+    }
+}

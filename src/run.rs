@@ -1,0 +1,296 @@
+//! The pipeline every runner shares: load -> plan -> execute -> record -> judge. The libtest
+//! glue ([`crate::harness`]), the command line and the tests all call it; reports read what it
+//! returns.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use crate::exec::{self, Case, ExecError, Kind, RunContext};
+use crate::fixtures::Fixtures;
+use crate::plan::{plan_suite, KindPlan};
+use crate::results::{CaseError, CaseResult, Stage, StepResult};
+use crate::stats::Summary;
+use crate::suite;
+use crate::target::{Targets, BASE_URL_VAR};
+use crate::thresholds::Thresholds;
+use crate::verdict::judge;
+
+/// Where suites and thresholds are, what to target, and the Rust fixtures suites may name.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The folder scanned for suite files.
+    pub suites: PathBuf,
+    /// The thresholds file.
+    pub thresholds: PathBuf,
+    /// True when the thresholds file was named (environment or builder): then it must exist.
+    pub thresholds_named: bool,
+    /// Overrides every suite's `base_url`.
+    pub base_url: Option<String>,
+    /// Rust fixtures registered on the builder.
+    pub fixtures: Fixtures,
+}
+
+impl Config {
+    /// `suites/` and `thresholds.yaml` of the package under test (`CARGO_MANIFEST_DIR`), with
+    /// `PERF_SUITES`, `PERF_THRESHOLDS` and `PERF_BASE_URL` taken into account.
+    pub fn from_env() -> Self {
+        let root = std::env::var_os("CARGO_MANIFEST_DIR")
+            .map_or_else(|| PathBuf::from("."), PathBuf::from);
+        Self {
+            suites: std::env::var_os("PERF_SUITES")
+                .map_or_else(|| root.join("suites"), PathBuf::from),
+            thresholds: std::env::var_os("PERF_THRESHOLDS")
+                .map_or_else(|| root.join("thresholds.yaml"), PathBuf::from),
+            thresholds_named: std::env::var_os("PERF_THRESHOLDS").is_some(),
+            base_url: std::env::var(BASE_URL_VAR).ok(),
+            fixtures: Fixtures::default(),
+        }
+    }
+}
+
+/// One entry of a loaded run: a case ready to run, or a file that could not be loaded.
+#[derive(Debug)]
+pub enum Loaded {
+    /// A planned case.
+    Case(Arc<Case>),
+    /// A suite or thresholds file that cannot run, as a failing entry of its own.
+    Broken {
+        /// `<file>::suite_file`, `thresholds::file` or `suites::folder`.
+        id: String,
+        /// What is wrong, with file, line and column where known.
+        error: String,
+    },
+}
+
+/// Thresholds and every suite, planned; what cannot load becomes a [`Loaded::Broken`] entry.
+pub fn load(config: &Config) -> Vec<Loaded> {
+    let thresholds = match load_thresholds(&config.thresholds, config.thresholds_named) {
+        Ok(t) => t,
+        Err(error) => {
+            return vec![Loaded::Broken {
+                id: "thresholds::file".into(),
+                error,
+            }]
+        }
+    };
+    let files = match suite::discover(&config.suites) {
+        Ok(files) => files,
+        Err(e) => {
+            let error = format!(
+                "{}: cannot read the suites folder: {e}",
+                config.suites.display()
+            );
+            return vec![Loaded::Broken {
+                id: "suites::folder".into(),
+                error,
+            }];
+        }
+    };
+    let mut loaded = Vec::new();
+    let mut names = BTreeMap::new();
+    for path in files {
+        let origin = display_path(&path);
+        let stem = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("suite")
+            .to_string();
+        let broken = |error: String| Loaded::Broken {
+            id: format!("{stem}::suite_file"),
+            error,
+        };
+        let planned = suite::load_file(&path, &origin).and_then(|(source, spec)| {
+            plan_suite(
+                &source,
+                spec,
+                &thresholds,
+                &config.fixtures,
+                &Kind::from_spec,
+            )
+        });
+        match planned {
+            Ok(plan) => {
+                if let Some(first) = names.insert(plan.name.clone(), origin.clone()) {
+                    loaded.push(broken(format!(
+                        "cannot load suite: {origin}: suite `{}` is already defined in {first}; \
+                         give one of them another `suite:` name",
+                        plan.name
+                    )));
+                    continue;
+                }
+                loaded.extend(plan.cases.into_iter().map(Loaded::Case));
+            }
+            Err(e) => loaded.push(broken(format!("cannot load suite: {e}"))),
+        }
+    }
+    loaded
+}
+
+fn load_thresholds(path: &Path, named: bool) -> Result<Thresholds, String> {
+    if !named && !path.exists() {
+        return Ok(Thresholds::empty());
+    }
+    Thresholds::load(Path::new(&display_path(path))).map_err(|e| e.to_string())
+}
+
+/// A path as users see it: relative to the current directory when it is below it.
+fn display_path(path: &Path) -> String {
+    let cwd = std::env::current_dir().ok();
+    let shown = cwd
+        .as_deref()
+        .and_then(|c| path.strip_prefix(c).ok())
+        .unwrap_or(path);
+    shown.display().to_string()
+}
+
+/// What the cases of one run share: the targets, once-scoped fixtures, the redactor.
+pub struct Session {
+    targets: Targets,
+    context: Arc<RunContext>,
+}
+
+impl Session {
+    /// A run against `base_url`, or each suite's own, or the embedded API.
+    pub fn new(base_url: Option<String>) -> Self {
+        Self {
+            targets: Targets::new(base_url),
+            context: Arc::new(RunContext::new()),
+        }
+    }
+
+    /// `text` without any secret this run has seen.
+    pub fn redact(&self, text: &str) -> String {
+        self.context.redactor.redact(text)
+    }
+
+    /// Runs one case and judges it: execute, summarise, judge each bound.
+    pub fn run_case(&self, case: &Arc<Case>) -> CaseResult {
+        let mut result =
+            CaseResult::new(&case.id, case.kind.name(), &case.kind.describe(), case.seed);
+        let outcome = self
+            .targets
+            .resolve(case.base_url.as_deref())
+            .and_then(|target| {
+                result.target = target.base_url.clone();
+                runtime()
+                    .map_err(|e| {
+                        ExecError::Client(format!("cannot start the measuring runtime: {e}"))
+                    })?
+                    .block_on(exec::execute(
+                        Arc::clone(case),
+                        target,
+                        Arc::clone(&self.context),
+                    ))
+            });
+        match outcome {
+            Ok(measured) => {
+                let summary = Summary::from_samples(&measured.samples);
+                result.verdict = Some(judge(&summary, &case.bounds));
+                result.summary = Some(summary);
+                for ((name, samples), bounds) in measured.steps.iter().zip(&case.step_bounds) {
+                    let summary = Summary::from_samples(samples);
+                    result.steps.push(StepResult {
+                        id: format!("{}/{name}", case.id),
+                        verdict: judge(&summary, bounds),
+                        summary,
+                    });
+                }
+                result.checks = measured.checks;
+                result.refreshes = measured.refreshes;
+            }
+            Err(e) => {
+                let stage = match e {
+                    ExecError::Setup(_) => Stage::Setup,
+                    ExecError::Teardown(_) => Stage::Teardown,
+                    ExecError::CaseTimeout(_) | ExecError::Client(_) => Stage::Run,
+                };
+                result.error = Some(CaseError {
+                    stage,
+                    message: self.redact(&e.to_string()),
+                });
+            }
+        }
+        result
+    }
+
+    /// Tears down once-scoped fixtures and stops the embedded API; returns tear-down failures.
+    pub fn finish(&self) -> Vec<String> {
+        let failures = match runtime() {
+            Ok(rt) => rt.block_on(self.context.tear_down_all()),
+            Err(e) => vec![e],
+        };
+        self.targets.shutdown();
+        failures
+    }
+}
+
+/// Runs every case whose id contains `filter` (all when empty), one at a time, and returns their
+/// results; files that cannot load come back as results with a load error, and a failed
+/// tear-down of once-scoped fixtures as a result of its own.
+pub fn run_all(config: &Config, filter: &str) -> Vec<CaseResult> {
+    let session = Session::new(config.base_url.clone());
+    let mut results = Vec::new();
+    for entry in load(config) {
+        match entry {
+            Loaded::Case(case) if case.id.contains(filter) => {
+                results.push(session.run_case(&case));
+            }
+            Loaded::Broken { id, error } if id.contains(filter) => {
+                results.push(CaseResult::broken(&id, error));
+            }
+            Loaded::Case(_) | Loaded::Broken { .. } => {}
+        }
+    }
+    let failures = session.finish();
+    if !failures.is_empty() {
+        let mut result = CaseResult::new(
+            "fixtures::teardown",
+            "",
+            "tear-down of once-scoped fixtures",
+            0,
+        );
+        result.error = Some(CaseError {
+            stage: Stage::Teardown,
+            message: failures.join("\n"),
+        });
+        results.push(result);
+    }
+    results
+}
+
+/// The runtime that sends and times requests: multi-threaded, so concurrent responses are
+/// read in parallel; the embedded API runs on runtimes of its own.
+fn runtime() -> Result<&'static tokio::runtime::Runtime, String> {
+    static RUNTIME: OnceLock<Result<tokio::runtime::Runtime, String>> = OnceLock::new();
+    RUNTIME
+        .get_or_init(|| {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .thread_name("loadgate-measure")
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())
+        })
+        .as_ref()
+        .map_err(Clone::clone)
+}
+
+/// Results of the cases run so far, shared by the trials of one libtest run.
+#[derive(Debug, Default)]
+pub struct Collected(Mutex<Vec<CaseResult>>);
+
+impl Collected {
+    /// Adds one case's result.
+    pub fn push(&self, result: CaseResult) {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(result);
+    }
+
+    /// Everything collected, leaving nothing behind.
+    pub fn take(&self) -> Vec<CaseResult> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+}
