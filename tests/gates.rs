@@ -160,7 +160,7 @@ fn broken_suite_is_its_own_failure_and_others_still_run() {
         .iter()
         .find(|r| r.id == "gate::health")
         .expect("good suite ran");
-    assert!(good.passed(), "{}", failure_message(&good));
+    assert!(good.passed(), "{}", failure_message(good));
 }
 
 #[test]
