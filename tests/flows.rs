@@ -378,7 +378,7 @@ cases:
     assert!(!report.passed());
     let mut output = String::new();
     for r in &reports {
-        output.push_str(&failure_message(&r));
+        output.push_str(&failure_message(r));
         output.push_str(r.error_message().unwrap_or_default());
     }
     let mut table = Vec::new();
