@@ -22,6 +22,7 @@ pub mod fixtures;
 pub mod harness;
 pub mod plan;
 pub mod redact;
+#[cfg(feature = "reference-api")]
 pub mod reference_api;
 pub mod report;
 pub mod results;

@@ -5,7 +5,10 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use crate::exec::{ExecError, Target};
+#[cfg(feature = "reference-api")]
 use crate::reference_api::{ReferenceApi, RunningApi};
+#[cfg(not(feature = "reference-api"))]
+type RunningApi = std::convert::Infallible;
 
 /// The environment variable that points every suite at one server.
 pub const BASE_URL_VAR: &str = "PERF_BASE_URL";
@@ -43,6 +46,16 @@ impl Targets {
         Ok(target)
     }
 
+    #[cfg(not(feature = "reference-api"))]
+    fn embedded_url(&self) -> Result<String, ExecError> {
+        Err(ExecError::Client(format!(
+            "no target: set `base_url` in the suite, {BASE_URL_VAR}, or Harness::base_url \
+             (loadgate was built without its `reference-api` feature, so there is no embedded \
+             server to fall back on)"
+        )))
+    }
+
+    #[cfg(feature = "reference-api")]
     fn embedded_url(&self) -> Result<String, ExecError> {
         let mut slot = self.embedded.lock().unwrap_or_else(|p| p.into_inner());
         if slot.is_none() {
@@ -57,15 +70,13 @@ impl Targets {
             .unwrap_or_default())
     }
 
-    /// Stops the embedded API, if it was started.
+    /// Stops the embedded API, if it was started (dropping it stops the server and frees the
+    /// port).
     pub fn shutdown(&self) {
-        if let Some(api) = self
+        let _stopped = self
             .embedded
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .take()
-        {
-            api.shutdown();
-        }
+            .take();
     }
 }
