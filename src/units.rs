@@ -1,67 +1,7 @@
-//! Value types users write in YAML: durations (`200ms`, `1.5s`) and ratios (`0.01`, `1%`).
-//!
-//! Each is a newtype that can only hold a valid value, so nothing past the parser re-checks them.
+//! Formatting and serialising the numbers results carry: durations read as people read
+//! latencies, and written to result files as whole nanoseconds.
 
-use std::fmt;
 use std::time::Duration;
-
-use serde::de::{self, Deserializer, Visitor};
-use serde::Deserialize;
-
-/// A non-negative duration written as `250ms`, `2s`, `1.5s`, `1m`, `500us` or a bare number of
-/// milliseconds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-pub struct HumanDuration(pub Duration);
-
-impl HumanDuration {
-    /// Parses `250ms`, `1.5s`, `2m`, `1h`, `800us`, `10ns`; a bare number means milliseconds.
-    pub fn parse(text: &str) -> Result<Self, String> {
-        let text = text.trim();
-        let split = text
-            .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-' || c == '+'))
-            .unwrap_or(text.len());
-        let (number, unit) = text.split_at(split);
-        let value: f64 = number.parse().map_err(|_| {
-            format!("invalid duration `{text}`: expected a number with a unit, such as `200ms` or `1.5s`")
-        })?;
-        let nanos_per_unit = match unit.trim() {
-            "ns" => 1.0,
-            "us" | "µs" => 1e3,
-            "" | "ms" => 1e6,
-            "s" => 1e9,
-            "m" | "min" => 60e9,
-            "h" => 3600e9,
-            other => {
-                return Err(format!(
-                    "invalid duration `{text}`: unknown unit `{other}` (use ns, us, ms, s, m or h)"
-                ))
-            }
-        };
-        Self::from_nanos_f64(value * nanos_per_unit).ok_or_else(|| {
-            format!("invalid duration `{text}`: must be a finite, non-negative time")
-        })
-    }
-
-    /// Builds a duration from seconds, refusing negative, NaN and absurdly large values.
-    pub fn from_secs_f64(secs: f64) -> Option<Self> {
-        Self::from_nanos_f64(secs * 1e9)
-    }
-
-    fn from_nanos_f64(nanos: f64) -> Option<Self> {
-        // Ten years is far beyond any sane bound and keeps the cast below exact enough.
-        if nanos.is_finite() && (0.0..3.2e17).contains(&nanos) {
-            Some(Self(Duration::from_nanos(nanos.round() as u64)))
-        } else {
-            None
-        }
-    }
-}
-
-impl fmt::Display for HumanDuration {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", format_duration(self.0))
-    }
-}
 
 /// Formats a duration the way people read latencies: `850us`, `12.3ms`, `1.50s`.
 pub fn format_duration(d: Duration) -> String {
@@ -79,97 +19,6 @@ pub fn format_duration(d: Duration) -> String {
         }
     } else {
         format!("{:.2}s", nanos as f64 / 1e9)
-    }
-}
-
-impl<'de> Deserialize<'de> for HumanDuration {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct DurationVisitor;
-        impl Visitor<'_> for DurationVisitor {
-            type Value = HumanDuration;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a duration such as `200ms`, `2s` or `1.5s`")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                HumanDuration::parse(v).map_err(E::custom)
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-                HumanDuration::parse(&v.to_string()).map_err(E::custom)
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-                HumanDuration::parse(&v.to_string()).map_err(E::custom)
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-                HumanDuration::parse(&v.to_string()).map_err(E::custom)
-            }
-        }
-        deserializer.deserialize_any(DurationVisitor)
-    }
-}
-
-/// A fraction in `[0, 1]`, written as `0.01` or `1%`.
-#[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Default, serde::Serialize)]
-#[serde(transparent)]
-pub struct Ratio(pub f64);
-
-impl Ratio {
-    /// Parses `0.01`, `1%` or `0.5 %`.
-    pub fn parse(text: &str) -> Result<Self, String> {
-        let text = text.trim();
-        let (number, scale) = match text.strip_suffix('%') {
-            Some(n) => (n.trim(), 100.0),
-            None => (text, 1.0),
-        };
-        let value: f64 = number.parse().map_err(|_| {
-            format!(
-                "invalid ratio `{text}`: expected a fraction like `0.01` or a percentage like `1%`"
-            )
-        })?;
-        Self::new(value / scale)
-            .ok_or_else(|| format!("invalid ratio `{text}`: must be between 0 and 1 (0% to 100%)"))
-    }
-
-    /// A ratio, if `value` lies in `[0, 1]`.
-    pub fn new(value: f64) -> Option<Self> {
-        (0.0..=1.0).contains(&value).then_some(Self(value))
-    }
-}
-
-impl fmt::Display for Ratio {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let pct = self.0 * 100.0;
-        if pct == pct.trunc() {
-            write!(f, "{pct:.0}%")
-        } else {
-            write!(f, "{pct:.2}%")
-        }
-    }
-}
-
-impl<'de> Deserialize<'de> for Ratio {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct RatioVisitor;
-        impl Visitor<'_> for RatioVisitor {
-            type Value = Ratio;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a ratio such as `0.01` or `1%`")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                Ratio::parse(v).map_err(E::custom)
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-                Ratio::new(v).ok_or_else(|| {
-                    E::custom(format!("invalid ratio `{v}`: must be between 0 and 1"))
-                })
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-                self.visit_f64(v as f64)
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-                self.visit_f64(v as f64)
-            }
-        }
-        deserializer.deserialize_any(RatioVisitor)
     }
 }
 
@@ -194,44 +43,6 @@ pub mod nanos {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn parses_durations_users_write() {
-        let ms = |n| Duration::from_millis(n);
-        assert_eq!(HumanDuration::parse("200ms").unwrap().0, ms(200));
-        assert_eq!(HumanDuration::parse("2s").unwrap().0, ms(2000));
-        assert_eq!(HumanDuration::parse("1.5s").unwrap().0, ms(1500));
-        assert_eq!(HumanDuration::parse("1m").unwrap().0, ms(60_000));
-        assert_eq!(HumanDuration::parse("250").unwrap().0, ms(250));
-        assert_eq!(
-            HumanDuration::parse("800us").unwrap().0,
-            Duration::from_micros(800)
-        );
-    }
-
-    #[test]
-    fn rejects_bad_durations_with_reason() {
-        assert!(HumanDuration::parse("-5ms")
-            .unwrap_err()
-            .contains("non-negative"));
-        assert!(HumanDuration::parse("fast")
-            .unwrap_err()
-            .contains("expected a number"));
-        assert!(HumanDuration::parse("5 parsecs")
-            .unwrap_err()
-            .contains("unknown unit"));
-        assert!(HumanDuration::parse("NaNs").is_err());
-    }
-
-    #[test]
-    fn parses_ratios_and_percentages() {
-        assert_eq!(Ratio::parse("0.01").unwrap().0, 0.01);
-        assert!((Ratio::parse("1%").unwrap().0 - 0.01).abs() < 1e-12);
-        assert!(Ratio::parse("150%")
-            .unwrap_err()
-            .contains("between 0 and 1"));
-        assert!(Ratio::parse("lots").is_err());
-    }
 
     #[test]
     fn formats_latencies_readably() {

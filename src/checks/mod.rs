@@ -4,7 +4,6 @@
 //! verdict.
 
 use regex::Regex;
-use serde::Deserialize;
 use serde_json::Value;
 
 use crate::extract::{Exchange, JsonSelector};
@@ -19,38 +18,9 @@ mod tally;
 
 pub use custom::{CheckRegistry, CustomCheck};
 pub use status::StatusExpect;
-pub use tally::CheckTally;
 
-/// One `checks:` entry as written: exactly one subject (`status`, `header`, `json`,
-/// `body_contains`, `rust`), the operators that fit it, and an optional label.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CheckSpec {
-    /// The label in reports; generated from the check when absent.
-    pub name: Option<String>,
-    /// Accepted statuses: `201`, `"2xx"`, `[200, 201]`.
-    pub status: Option<StatusSpec>,
-    /// A response header; alone, it must be present.
-    pub header: Option<String>,
-    /// A JSON pointer or `$` JSONPath into the body; alone, the value must exist.
-    pub json: Option<String>,
-    /// Text the body must contain.
-    pub body_contains: Option<String>,
-    /// The name of a check registered from Rust.
-    pub rust: Option<String>,
-    /// `true`: the header or JSON value is present; `false`: it is absent.
-    pub exists: Option<bool>,
-    /// The header text, or the JSON value, equals this.
-    pub equals: Option<Value>,
-    /// The header text, or the JSON string, contains this.
-    pub contains: Option<String>,
-    /// The header text, or the JSON string, matches this regex.
-    pub matches: Option<String>,
-    /// The JSON number is at least this.
-    pub min: Option<f64>,
-    /// The JSON number is at most this.
-    pub max: Option<f64>,
-}
+pub use crate::suite::CheckSpec;
+pub use tally::CheckTally;
 
 enum Subject {
     Status(StatusExpect, String),

@@ -11,8 +11,9 @@ mod load;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
-use serde::Deserialize;
 use std::path::{Path, PathBuf};
+
+pub use crate::suite::{DataSpec, Order};
 use std::sync::Arc;
 
 /// A JSON value: one row of a data set.
@@ -20,29 +21,6 @@ pub type Json = serde_json::Value;
 
 /// Files larger than this are refused: data sets are held in memory for the whole run.
 pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
-
-/// One entry under a suite's `data:` key, as written in YAML.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DataSpec {
-    /// The `.csv` or `.json` file, relative to the suite file's folder.
-    pub file: PathBuf,
-    /// How rows are handed out; [`Order::Sequential`] when absent.
-    pub order: Option<Order>,
-}
-
-/// How a data set hands out its rows to requests numbered by `seq`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Order {
-    /// Rows in file order, starting again at the first after the last.
-    #[default]
-    Sequential,
-    /// Rows in an order drawn once from the suite's seed, starting again after the last.
-    Shuffle,
-    /// Each row at most once, in file order; a request after the last row is an error.
-    Unique,
-}
 
 /// A loaded data set; cheap to clone and share across threads.
 #[derive(Debug, Clone)]

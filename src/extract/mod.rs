@@ -6,24 +6,11 @@ mod exchange;
 
 use regex::Regex;
 use reqwest::header::HeaderName;
-use serde::Deserialize;
 use serde_json::Value;
 
 pub use exchange::{Exchange, JsonSelector};
 
-/// One `extract:` entry as written: exactly one source, and an optional secrecy override.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ExtractSpec {
-    /// A JSON pointer (`/data/token`) or JSONPath (`$.data.token`) into the body.
-    pub json: Option<String>,
-    /// A response header name.
-    pub header: Option<String>,
-    /// A regex over the body text; the first capture group, or the whole match without one.
-    pub regex: Option<String>,
-    /// Whether the value must be redacted from output; guessed from the variable name if absent.
-    pub secret: Option<bool>,
-}
+pub use crate::suite::ExtractSpec;
 
 #[derive(Debug, Clone)]
 enum Source {

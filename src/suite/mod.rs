@@ -6,7 +6,11 @@
 mod error;
 mod load;
 mod model;
+mod rules;
+mod values;
 
 pub use error::{Located, SuiteError};
 pub use load::{discover, load_file, parse_str, SuiteSource, MAX_FILE_BYTES};
 pub use model::*;
+pub use rules::{Metric, Rules, Throughput};
+pub use values::{HumanDuration, Ratio};

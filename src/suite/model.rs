@@ -4,11 +4,10 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use crate::checks::CheckSpec;
-use crate::data::DataSpec;
-use crate::extract::ExtractSpec;
-use crate::thresholds::Rules;
-use crate::units::HumanDuration;
+use std::path::PathBuf;
+
+use super::rules::Rules;
+use super::values::HumanDuration;
 
 /// A YAML/JSON value as written; templated strings are compiled later.
 pub type Json = serde_json::Value;
@@ -221,4 +220,72 @@ pub struct StepSpec {
     /// Checks on the response.
     #[serde(default)]
     pub checks: Vec<CheckSpec>,
+}
+
+/// One `checks:` entry as written: exactly one subject (`status`, `header`, `json`,
+/// `body_contains`, `rust`), the operators that fit it, and an optional label.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckSpec {
+    /// The label in reports; generated from the check when absent.
+    pub name: Option<String>,
+    /// Accepted statuses: `201`, `"2xx"`, `[200, 201]`.
+    pub status: Option<StatusSpec>,
+    /// A response header; alone, it must be present.
+    pub header: Option<String>,
+    /// A JSON pointer or `$` JSONPath into the body; alone, the value must exist.
+    pub json: Option<String>,
+    /// Text the body must contain.
+    pub body_contains: Option<String>,
+    /// The name of a check registered from Rust.
+    pub rust: Option<String>,
+    /// `true`: the header or JSON value is present; `false`: it is absent.
+    pub exists: Option<bool>,
+    /// The header text, or the JSON value, equals this.
+    pub equals: Option<Json>,
+    /// The header text, or the JSON string, contains this.
+    pub contains: Option<String>,
+    /// The header text, or the JSON string, matches this regex.
+    pub matches: Option<String>,
+    /// The JSON number is at least this.
+    pub min: Option<f64>,
+    /// The JSON number is at most this.
+    pub max: Option<f64>,
+}
+
+/// One `extract:` entry as written: exactly one source, and an optional secrecy override.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExtractSpec {
+    /// A JSON pointer (`/data/token`) or JSONPath (`$.data.token`) into the body.
+    pub json: Option<String>,
+    /// A response header name.
+    pub header: Option<String>,
+    /// A regex over the body text; the first capture group, or the whole match without one.
+    pub regex: Option<String>,
+    /// Whether the value must be redacted from output; guessed from the variable name if absent.
+    pub secret: Option<bool>,
+}
+
+/// One entry under a suite's `data:` key, as written in YAML.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataSpec {
+    /// The `.csv` or `.json` file, relative to the suite file's folder.
+    pub file: PathBuf,
+    /// How rows are handed out; [`Order::Sequential`] when absent.
+    pub order: Option<Order>,
+}
+
+/// How a data set hands out its rows to requests numbered by `seq`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Order {
+    /// Rows in file order, starting again at the first after the last.
+    #[default]
+    Sequential,
+    /// Rows in an order drawn once from the suite's seed, starting again after the last.
+    Shuffle,
+    /// Each row at most once, in file order; a request after the last row is an error.
+    Unique,
 }

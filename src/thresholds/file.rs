@@ -9,7 +9,7 @@ use std::marker::PhantomData;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
-use super::rules::Rules;
+use crate::suite::Rules;
 
 /// The whole file. Every section is optional and may be empty.
 #[derive(Debug, Default, Deserialize)]

@@ -7,18 +7,19 @@
 
 mod error;
 mod file;
-mod rules;
+mod limit;
 mod source;
 
 use std::path::Path;
 
 use crate::files::CappedReadError;
 
+pub use crate::suite::{Metric, Rules, Throughput};
 pub use error::ThresholdsError;
-pub use rules::{Limit, Metric, Rules, Throughput};
+pub use limit::{limit_of, Limit};
 pub use source::Source;
 
-use crate::units::Ratio;
+use crate::suite::Ratio;
 use file::{CaseRule, File};
 
 /// Files larger than this are refused before parsing.
@@ -130,16 +131,18 @@ impl Thresholds {
                             case: case.to_string(),
                             metric,
                         };
-                        rules.limit(metric).map(|l| (l, source))
+                        limit_of(rules, metric).map(|l| (l, source))
                     })
-                    .or_else(|| exact.and_then(|c| Some((c.rules.limit(metric)?, case_source(c)))))
+                    .or_else(|| {
+                        exact.and_then(|c| Some((limit_of(&c.rules, metric)?, case_source(c))))
+                    })
                     .or_else(|| {
                         globs
                             .iter()
-                            .find_map(|(_, c)| Some((c.rules.limit(metric)?, case_source(c))))
+                            .find_map(|(_, c)| Some((limit_of(&c.rules, metric)?, case_source(c))))
                     })
                     .or_else(|| {
-                        let limit = suite_rules?.limit(metric)?;
+                        let limit = limit_of(suite_rules?, metric)?;
                         let source = Source::Suite {
                             file: file(),
                             suite: suite.to_string(),
@@ -148,7 +151,7 @@ impl Thresholds {
                         Some((limit, source))
                     })
                     .or_else(|| {
-                        let limit = self.defaults.limit(metric)?;
+                        let limit = limit_of(&self.defaults, metric)?;
                         Some((
                             limit,
                             Source::Defaults {

@@ -124,7 +124,7 @@ fn glob_beats_suite_and_suite_beats_defaults() {
 fn inline_thresholds_beat_everything() {
     let t = parse(EXAMPLE);
     let inline = Rules {
-        p95: Some(crate::units::HumanDuration(ms(80))),
+        p95: Some(crate::suite::HumanDuration(ms(80))),
         ..Rules::default()
     };
     let b = t.resolve("tasks", "submit_20", Some((&inline, "suites/tasks.yaml")));

@@ -2,8 +2,8 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use super::*;
+use crate::suite::Ratio;
 use crate::thresholds::{Source, Thresholds};
-use crate::units::Ratio;
 
 fn ms(n: u64) -> Duration {
     Duration::from_millis(n)

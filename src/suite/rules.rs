@@ -1,13 +1,12 @@
-//! The bounds one rule sets: the metrics users write under `defaults`, a suite, a case pattern,
-//! or a case's own `thresholds` in its suite file.
+//! The bounds one rule sets, as users write them: under `defaults`, a suite, a case pattern of
+//! `thresholds.yaml`, or a case's own `thresholds` in its suite file.
 
 use std::fmt;
-use std::time::Duration;
 
 use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
 
-use crate::units::{format_duration, HumanDuration, Ratio};
+use super::values::{HumanDuration, Ratio};
 
 /// A metric a bound can constrain. `Display` gives the key users write in YAML.
 #[derive(
@@ -76,41 +75,6 @@ impl Metric {
 impl fmt::Display for Metric {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.key())
-    }
-}
-
-/// What a bound allows.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Limit {
-    /// A duration the metric must not exceed.
-    AtMost(#[serde(with = "crate::units::nanos")] Duration),
-    /// A ratio the metric must not exceed.
-    RatioAtMost(Ratio),
-    /// Requests per second the metric must reach.
-    RateAtLeast(f64),
-}
-
-impl fmt::Display for Limit {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Limit::AtMost(d) => f.write_str(&format_bound(*d)),
-            Limit::RatioAtMost(r) => write!(f, "{r}"),
-            Limit::RateAtLeast(rate) => write!(f, "{rate} req/s"),
-        }
-    }
-}
-
-/// Formats a bound exactly, the way users write one (`100ms`, `1.5s`, `4s`), where
-/// `format_duration` rounds measured values to a readable precision.
-fn format_bound(d: Duration) -> String {
-    let nanos = d.as_nanos();
-    if nanos >= 1_000_000_000 && nanos % 1_000_000 == 0 {
-        format!("{}s", nanos as f64 / 1e9)
-    } else if nanos >= 1_000_000 && nanos % 1_000 == 0 {
-        format!("{}ms", nanos as f64 / 1e6)
-    } else {
-        format_duration(d)
     }
 }
 
@@ -195,26 +159,6 @@ pub struct Rules {
     pub wall: Option<HumanDuration>,
 }
 
-impl Rules {
-    /// The limit this rule sets on `metric`, if any.
-    pub fn limit(&self, metric: Metric) -> Option<Limit> {
-        let duration = |d: Option<HumanDuration>| d.map(|d| Limit::AtMost(d.0));
-        match metric {
-            Metric::Min => duration(self.min),
-            Metric::Mean => duration(self.mean),
-            Metric::P50 => duration(self.p50),
-            Metric::P90 => duration(self.p90),
-            Metric::P95 => duration(self.p95),
-            Metric::P99 => duration(self.p99),
-            Metric::Max => duration(self.max),
-            Metric::Stddev => duration(self.stddev),
-            Metric::ErrorRate => self.error_rate.map(Limit::RatioAtMost),
-            Metric::Throughput => self.throughput.map(|t| Limit::RateAtLeast(t.0)),
-            Metric::Wall => duration(self.wall),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -231,29 +175,5 @@ mod tests {
                 "{bad}: {err}"
             );
         }
-    }
-
-    #[test]
-    fn limits_display_as_users_write_them() {
-        assert_eq!(
-            Limit::AtMost(Duration::from_millis(100)).to_string(),
-            "100ms"
-        );
-        assert_eq!(
-            Limit::AtMost(Duration::from_millis(1500)).to_string(),
-            "1.5s"
-        );
-        assert_eq!(Limit::AtMost(Duration::from_secs(4)).to_string(), "4s");
-        assert_eq!(
-            Limit::AtMost(Duration::from_micros(2500)).to_string(),
-            "2.5ms"
-        );
-        assert_eq!(
-            Limit::AtMost(Duration::from_micros(800)).to_string(),
-            "800us"
-        );
-        assert_eq!(Limit::RatioAtMost(Ratio(0.0)).to_string(), "0%");
-        assert_eq!(Limit::RateAtLeast(100.0).to_string(), "100 req/s");
-        assert_eq!(Metric::ErrorRate.to_string(), "error_rate");
     }
 }
