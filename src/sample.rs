@@ -49,6 +49,8 @@ pub enum ErrorCause {
     InvalidRequest(String),
     /// A data file could not supply a row (a `unique` set ran out).
     Data(String),
+    /// A check or extraction needed the body, and it is larger than `max_body` (the limit).
+    BodyOverLimit(u64),
     /// An earlier step of the journey failed, so this iteration stopped there.
     Step(String, Box<ErrorCause>),
 }
@@ -64,6 +66,7 @@ impl fmt::Display for ErrorCause {
             ErrorCause::Check(name) => write!(f, "check failed: {name}"),
             ErrorCause::InvalidRequest(why) => write!(f, "invalid request: {why}"),
             ErrorCause::Data(why) => f.write_str(why),
+            ErrorCause::BodyOverLimit(limit) => write!(f, "body over max_body ({limit} bytes)"),
             ErrorCause::Step(step, cause) => write!(f, "step {step}: {cause}"),
         }
     }

@@ -154,6 +154,15 @@ impl Check {
         })
     }
 
+    /// True when judging needs the response body (JSON, body text, or a Rust check, which may
+    /// read it); status and header checks do not, so their bodies need not be kept.
+    pub fn needs_body(&self) -> bool {
+        matches!(
+            self.subject,
+            Subject::Json(_) | Subject::BodyContains(_) | Subject::Rust(_)
+        )
+    }
+
     /// The label counted in the tally and shown in reports.
     pub fn label(&self) -> &str {
         &self.label

@@ -11,6 +11,7 @@ mod release;
 mod request;
 mod run;
 mod sequential;
+mod tasks;
 mod users;
 
 use std::sync::Arc;
@@ -236,6 +237,7 @@ pub async fn execute(
 ) -> Result<Measurement, ExecError> {
     let bound = case.case_timeout;
     let mut run = CaseRun::new(Arc::clone(&case), Arc::clone(&target), Arc::clone(&context));
+    let tasks = Arc::clone(&run.tasks);
     run.set_up_once().await?;
     let (set_up, failure) = run.set_up_case().await;
     let mut teardown_run = CaseRun::new(Arc::clone(&case), target, context);
@@ -250,9 +252,11 @@ pub async fn execute(
                     Kind::Burst(p) => p.run(run).await,
                 }
             };
-            tokio::time::timeout(bound, work)
-                .await
-                .unwrap_or(Err(ExecError::CaseTimeout(bound)))
+            let result = tokio::time::timeout(bound, work).await;
+            // Whatever is still in flight is cancelled, and its connection closed, before the
+            // tear-down and the next case.
+            tasks.cancel().await;
+            result.unwrap_or(Err(ExecError::CaseTimeout(bound)))
         }
     };
     let teardown = teardown_run.tear_down_case(&set_up).await;

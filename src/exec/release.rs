@@ -24,8 +24,8 @@ pub async fn release_together(run: &Arc<CaseRun>, users: Vec<User>) -> Round {
     let tasks: Vec<_> = users
         .into_iter()
         .map(|mut user| {
-            let (run, barrier) = (Arc::clone(run), Arc::clone(&barrier));
-            tokio::spawn(async move {
+            let (tasks, run, barrier) = (&run.tasks, Arc::clone(run), Arc::clone(&barrier));
+            tasks.spawn(async move {
                 let prepared = run.prepare(&user);
                 barrier.wait().await;
                 let iteration = run.iterate(&mut user, prepared).await;
@@ -36,8 +36,9 @@ pub async fn release_together(run: &Arc<CaseRun>, users: Vec<User>) -> Round {
     let mut users = Vec::with_capacity(tasks.len());
     let (mut first, mut last) = (None::<Instant>, None::<Instant>);
     for task in tasks {
-        // A task only fails if it panicked; nothing in it panics on user input.
-        if let Ok((user, iteration)) = task.await {
+        // A task only fails if it panicked (nothing in it panics on user input) or comes back
+        // empty if the case was cancelled, and then nobody waits for this round any more.
+        if let Ok(Some((user, iteration))) = task.await {
             first = Some(first.map_or(iteration.sent, |f| f.min(iteration.sent)));
             last = Some(last.map_or(iteration.done, |l| l.max(iteration.done)));
             users.push((user, iteration));

@@ -8,15 +8,20 @@ use crate::plan::{BodyPlan, HeaderPlan, RequestPlan, UrlPlan};
 use crate::sample::ErrorCause;
 use crate::template::RenderContext;
 
-/// A response as the harness keeps it, read completely inside the measured span.
+/// A response as the harness keeps it: read to the last byte inside the measured span, its body
+/// kept only when asked for and only up to a limit.
 #[derive(Debug)]
 pub struct Response {
     /// HTTP status code.
     pub status: u16,
     /// Response headers.
     pub headers: reqwest::header::HeaderMap,
-    /// The whole body.
+    /// The body as kept: whole when it was asked for and fits the limit, otherwise empty.
     pub body: bytes::Bytes,
+    /// Body bytes received, kept or not.
+    pub received: u64,
+    /// The body was wanted but is larger than the limit, so none of it was kept.
+    pub over_limit: bool,
 }
 
 /// Renders a request with `ctx`'s data into a ready-to-send `reqwest::Request`.
@@ -70,29 +75,68 @@ pub fn render(
         .map_err(|e| ErrorCause::InvalidRequest(root_cause(&e)))
 }
 
-/// The measured span: nothing but the exchange happens between the two clock reads.
+/// The measured span: send, then read the body to its last byte. Only the exchange happens
+/// between the two clock reads; chunks are counted and, when `keep` gives a limit, their
+/// handles are kept (no copy) and joined after the clock stops. A body over the limit is still
+/// read to the end, so a large response costs its time but not its size in memory.
 pub async fn timed(
     client: &reqwest::Client,
     request: reqwest::Request,
+    keep: Option<usize>,
 ) -> (Instant, Duration, Result<Response, ErrorCause>) {
+    // Allocated before the clock starts: a body of up to eight chunks needs no allocation.
+    let mut chunks: Vec<bytes::Bytes> = Vec::with_capacity(if keep.is_some() { 8 } else { 0 });
     let started = Instant::now();
-    let result = match client.execute(request).await {
-        Ok(mut response) => {
-            let status = response.status().as_u16();
-            // Taken, not cloned: nothing is allocated inside the measured span that can wait.
-            let headers = std::mem::take(response.headers_mut());
-            match response.bytes().await {
-                Ok(body) => Ok(Response {
-                    status,
-                    headers,
-                    body,
-                }),
-                Err(e) => Err(classify(&e)),
+    let result = read(client, request, keep, &mut chunks).await;
+    let latency = started.elapsed();
+    let result = result.map(|(status, headers, received, over_limit)| Response {
+        status,
+        headers,
+        body: join(chunks),
+        received,
+        over_limit,
+    });
+    (started, latency, result)
+}
+
+async fn read(
+    client: &reqwest::Client,
+    request: reqwest::Request,
+    keep: Option<usize>,
+    chunks: &mut Vec<bytes::Bytes>,
+) -> Result<(u16, reqwest::header::HeaderMap, u64, bool), ErrorCause> {
+    let mut response = client.execute(request).await.map_err(|e| classify(&e))?;
+    let status = response.status().as_u16();
+    // Taken, not cloned: nothing is allocated inside the measured span that can wait.
+    let headers = std::mem::take(response.headers_mut());
+    let (mut received, mut over_limit) = (0u64, false);
+    while let Some(chunk) = response.chunk().await.map_err(|e| classify(&e))? {
+        received += chunk.len() as u64;
+        match keep {
+            Some(limit) if !over_limit && received <= limit as u64 => chunks.push(chunk),
+            Some(_) if !over_limit => {
+                over_limit = true;
+                chunks.clear();
             }
+            _ => {}
         }
-        Err(e) => Err(classify(&e)),
-    };
-    (started, started.elapsed(), result)
+    }
+    Ok((status, headers, received, over_limit))
+}
+
+/// One body from its chunks; a single chunk is the body itself, without a copy.
+fn join(mut chunks: Vec<bytes::Bytes>) -> bytes::Bytes {
+    match chunks.len() {
+        0 => bytes::Bytes::new(),
+        1 => chunks.pop().unwrap_or_default(),
+        _ => {
+            let mut body = bytes::BytesMut::with_capacity(chunks.iter().map(|c| c.len()).sum());
+            for chunk in chunks {
+                body.extend_from_slice(&chunk);
+            }
+            body.freeze()
+        }
+    }
 }
 
 /// Maps a client error to the cause users read: `timeout`, `connection refused`, ...

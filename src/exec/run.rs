@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::request::{render, timed, Response};
+use super::tasks::Tasks;
 use super::Case;
 use super::{RunContext, Target};
 use crate::checks::CheckTally;
@@ -46,6 +47,8 @@ pub struct CaseRun {
     pub context: Arc<RunContext>,
     /// Variables from once- and case-scoped fixtures, the start of every user's variables.
     pub vars: Variables,
+    /// The case's spawned tasks, cancelled together when the case runs out of time.
+    pub tasks: Arc<Tasks>,
     seq: AtomicU64,
     origin: Instant,
 }
@@ -58,6 +61,7 @@ impl CaseRun {
             target,
             context,
             vars: Variables::new(),
+            tasks: Arc::new(Tasks::default()),
             seq: AtomicU64::new(0),
             origin: Instant::now(),
         }
@@ -127,7 +131,8 @@ impl CaseRun {
             Ok(request) => request,
             Err(cause) => return self.unsent(cause),
         };
-        let (sent, latency, result) = timed(client, request).await;
+        let keep = step.keep_body.then_some(step.request.max_body);
+        let (sent, latency, result) = timed(client, request, keep).await;
         let start = sent.saturating_duration_since(self.origin);
         let response = match result {
             Ok(response) => response,
@@ -164,6 +169,11 @@ impl CaseRun {
     ) -> Outcome {
         if !step.request.expect.accepts(response.status) {
             return Outcome::Error(ErrorCause::Status(response.status));
+        }
+        if response.over_limit
+            && (!step.extract.is_empty() || step.checks.iter().any(|c| c.needs_body()))
+        {
+            return Outcome::Error(ErrorCause::BodyOverLimit(step.request.max_body as u64));
         }
         let exchange = Exchange::new(response.status, &response.headers, &response.body);
         let mut failed = None;

@@ -23,6 +23,8 @@ use crate::yaml::find_line;
 
 /// Per-request timeout when a suite sets none.
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// The most of a response body kept for checks and extractions when a suite sets no `max_body`.
+pub const DEFAULT_MAX_BODY: usize = 10 * 1024 * 1024;
 /// Bound on one case's whole run when a suite sets none.
 pub const DEFAULT_CASE_TIMEOUT: Duration = Duration::from_secs(120);
 

@@ -4,7 +4,7 @@ use reqwest::header::{HeaderName, HeaderValue};
 use reqwest::Method;
 use std::time::Duration;
 
-use super::DEFAULT_REQUEST_TIMEOUT;
+use super::{DEFAULT_MAX_BODY, DEFAULT_REQUEST_TIMEOUT};
 use crate::checks::StatusExpect;
 use crate::suite::{ExpectSpec, RequestSpec, SuiteSpec};
 use crate::template::{Scope, TextTemplate, ValueTemplate};
@@ -26,6 +26,8 @@ pub struct RequestPlan {
     pub timeout: Duration,
     /// Accepted statuses.
     pub expect: StatusExpect,
+    /// The most of the response body kept when the step needs it.
+    pub max_body: usize,
 }
 
 /// A path joined to the base URL at run time, or an absolute URL.
@@ -146,6 +148,9 @@ pub fn plan_request(
     }
     let expect = expect_of(req.expect.as_ref().or(suite.defaults.expect.as_ref()))
         .map_err(|m| ("expect:", m))?;
+    let max_body = suite.defaults.max_body.map_or(DEFAULT_MAX_BODY, |b| {
+        usize::try_from(b.0).unwrap_or(usize::MAX)
+    });
     Ok(RequestPlan {
         method,
         url,
@@ -154,6 +159,7 @@ pub fn plan_request(
         body,
         timeout,
         expect,
+        max_body,
     })
 }
 

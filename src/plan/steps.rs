@@ -21,6 +21,9 @@ pub struct StepPlan {
     pub extract: Vec<Extractor>,
     /// Checks on the response; a failed one makes the request an error.
     pub checks: Vec<Check>,
+    /// Keep the response body (up to the request's `max_body`) for checks, extractions or
+    /// messages; otherwise it is read to the end and counted, not kept.
+    pub keep_body: bool,
 }
 
 /// A named fixture, compiled once per suite and shared by the cases that use it.
@@ -84,24 +87,26 @@ pub fn plan_exchange(
         ));
     }
     let request = plan_request(request, suite, scope)?;
-    let extract = extract
+    let extract: Vec<Extractor> = extract
         .iter()
         .map(|(var, spec)| {
             Extractor::compile(var, spec).map_err(|e| ("extract:", format!("step `{name}`: {e}")))
         })
         .collect::<Result<_, _>>()?;
-    let checks = checks
+    let checks: Vec<Check> = checks
         .iter()
         .map(|spec| {
             Check::compile_in(spec, fixtures.checks(), Some(scope))
                 .map_err(|e| ("checks:", format!("step `{name}`: {e}")))
         })
         .collect::<Result<_, _>>()?;
+    let keep_body = !extract.is_empty() || checks.iter().any(Check::needs_body);
     Ok(StepPlan {
         name: name.to_string(),
         request,
         extract,
         checks,
+        keep_body,
     })
 }
 
@@ -149,11 +154,16 @@ pub fn plan_fixture(
                 .map_err(|e| ("vars:", format!("fixture `{name}`: variable `{var}`: {e}")))
         })
         .collect::<Result<_, _>>()?;
+    // A fixture's steps keep their bodies: a failed set-up shows the start of the body.
     let steps = |list: &[StepSpec], what: &str| {
         list.iter()
             .enumerate()
             .map(|(i, step)| {
                 plan_step(step, &format!("{what}{}", i + 1), suite, scope, fixtures)
+                    .map(|step| StepPlan {
+                        keep_body: true,
+                        ..step
+                    })
                     .map_err(|(key, msg)| (key, format!("fixture `{name}`: {msg}")))
             })
             .collect::<Result<Vec<_>, _>>()

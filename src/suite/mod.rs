@@ -13,4 +13,4 @@ pub use error::{Located, SuiteError};
 pub use load::{discover, load_file, parse_str, SuiteSource, MAX_FILE_BYTES};
 pub use model::*;
 pub use rules::{Metric, Rules, Throughput};
-pub use values::{HumanDuration, Ratio};
+pub use values::{ByteSize, HumanDuration, Ratio};

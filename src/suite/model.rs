@@ -7,7 +7,7 @@ use serde::Deserialize;
 use std::path::PathBuf;
 
 use super::rules::Rules;
-use super::values::HumanDuration;
+use super::values::{ByteSize, HumanDuration};
 
 /// A YAML/JSON value as written; templated strings are compiled later.
 pub type Json = serde_json::Value;
@@ -53,6 +53,10 @@ pub struct RequestDefaults {
     pub expect: Option<ExpectSpec>,
     /// Upper bound on one case's whole run (default 120s).
     pub case_timeout: Option<HumanDuration>,
+    /// The most of one response body kept for checks and extractions (default 10MiB); bodies
+    /// are always read to the end and counted, and kept only when a check or extraction
+    /// needs them.
+    pub max_body: Option<ByteSize>,
 }
 
 /// The kinds of case; each is one file under `exec/`.

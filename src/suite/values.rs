@@ -148,6 +148,66 @@ impl<'de> Deserialize<'de> for Ratio {
     }
 }
 
+/// A size in bytes, written as `10MiB`, `512KiB`, `2MB`, `1GiB` or a bare number of bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct ByteSize(pub u64);
+
+impl ByteSize {
+    /// Parses `10MiB`, `512KiB`, `64KB`, `1GiB`, `1000`; units are case-insensitive.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let text = text.trim();
+        let split = text
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(text.len());
+        let (number, unit) = text.split_at(split);
+        let value: f64 = number.parse().map_err(|_| {
+            format!("invalid size `{text}`: expected a number with a unit, such as `10MiB`")
+        })?;
+        let scale = match unit.trim().to_ascii_lowercase().as_str() {
+            "" | "b" => 1.0,
+            "kb" => 1e3,
+            "mb" => 1e6,
+            "gb" => 1e9,
+            "kib" => 1024.0,
+            "mib" => 1024.0 * 1024.0,
+            "gib" => 1024.0 * 1024.0 * 1024.0,
+            other => {
+                return Err(format!(
+                    "invalid size `{text}`: unknown unit `{other}` (use B, KB, MB, GB, KiB, MiB or GiB)"
+                ))
+            }
+        };
+        let bytes = value * scale;
+        // 1 TiB is far beyond anything a harness should hold in memory.
+        if !(bytes.is_finite() && (0.0..=1024f64.powi(4)).contains(&bytes)) {
+            return Err(format!("invalid size `{text}`: must be between 0 and 1TiB"));
+        }
+        Ok(Self(bytes.round() as u64))
+    }
+}
+
+impl<'de> Deserialize<'de> for ByteSize {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct SizeVisitor;
+        impl Visitor<'_> for SizeVisitor {
+            type Value = ByteSize;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a size such as `10MiB` or `512KiB`")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                ByteSize::parse(v).map_err(E::custom)
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                ByteSize::parse(&v.to_string()).map_err(E::custom)
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                ByteSize::parse(&v.to_string()).map_err(E::custom)
+            }
+        }
+        deserializer.deserialize_any(SizeVisitor)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -178,6 +238,21 @@ mod tests {
             .unwrap_err()
             .contains("unknown unit"));
         assert!(HumanDuration::parse("NaNs").is_err());
+    }
+
+    #[test]
+    fn parses_sizes() {
+        assert_eq!(ByteSize::parse("10MiB").unwrap().0, 10 * 1024 * 1024);
+        assert_eq!(ByteSize::parse("512 KiB").unwrap().0, 512 * 1024);
+        assert_eq!(ByteSize::parse("2mb").unwrap().0, 2_000_000);
+        assert_eq!(ByteSize::parse("1000").unwrap().0, 1000);
+        assert!(ByteSize::parse("5 parsecs")
+            .unwrap_err()
+            .contains("unknown unit"));
+        assert!(ByteSize::parse("-1").is_err());
+        assert!(ByteSize::parse("2000GiB")
+            .unwrap_err()
+            .contains("between 0 and 1TiB"));
     }
 
     #[test]
