@@ -2,6 +2,9 @@
 
 use std::path::Path;
 
+#[allow(dead_code)]
+pub mod hostile;
+
 use loadgate::results::CaseResult;
 use loadgate::Harness;
 
