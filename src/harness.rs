@@ -104,17 +104,46 @@ impl Harness {
         args.test_threads = Some(1);
         let session = Arc::new(Session::new(self.config.base_url.clone()));
         let collected = Arc::new(Collected::default());
-        let trials = run::load(&self.config)
+        let loaded = run::load(&self.config);
+        let broken: Vec<(String, String)> = loaded
+            .iter()
+            .filter_map(|entry| match entry {
+                Loaded::Broken { id, error } => Some((id.clone(), error.clone())),
+                Loaded::Case(_) => None,
+            })
+            .collect();
+        let trials = loaded
             .into_iter()
             .map(|entry| trial(entry, &session, &collected))
             .collect();
         let conclusion = libtest_mimic::run(&args, trials);
-        let _ = Console.write(&collected.take(), &mut std::io::stdout().lock());
+        let results = collected.take();
+        let _ = Console.write(&results, &mut std::io::stdout().lock());
+        let mut failed = conclusion.has_failed();
+        let ran = conclusion.num_passed + conclusion.num_failed + conclusion.num_ignored;
+        if !args.list && ran == 0 && conclusion.num_filtered_out > 0 {
+            eprintln!(
+                "loadgate: no case matches the filter; cases are named `suite::case` \
+                 (list them with `-- --list`)"
+            );
+        }
+        // A broken suite or thresholds file fails the run even when a filter left its entry
+        // out: a green run must never hide input that cannot be read.
+        let unseen: Vec<&(String, String)> = broken
+            .iter()
+            .filter(|(id, _)| !results.iter().any(|r| &r.id == id))
+            .collect();
+        if !args.list && !unseen.is_empty() {
+            for (id, error) in unseen {
+                eprintln!("error: {id}: {error}");
+            }
+            failed = true;
+        }
         let teardown_failures = session.finish();
         for failure in &teardown_failures {
             eprintln!("error: {failure}");
         }
-        if !teardown_failures.is_empty() && !conclusion.has_failed() {
+        if failed || !teardown_failures.is_empty() {
             std::process::exit(101);
         }
         conclusion.exit()
@@ -146,6 +175,12 @@ fn trial(entry: Loaded, session: &Arc<Session>, collected: &Arc<Collected>) -> T
             .with_kind(kind)
             .with_ignored_flag(ignore)
         }
-        Loaded::Broken { id, error } => Trial::test(id, move || Err(Failed::from(error))),
+        Loaded::Broken { id, error } => {
+            let collected = Arc::clone(collected);
+            Trial::test(id.clone(), move || {
+                collected.push(CaseResult::broken(&id, error.clone()));
+                Err(Failed::from(error))
+            })
+        }
     }
 }

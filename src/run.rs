@@ -164,8 +164,11 @@ impl Session {
         self.context.redactor.redact(text)
     }
 
-    /// Runs one case and judges it: execute, summarise, judge each bound.
+    /// Runs one case and judges it: execute, summarise, judge each bound. Holds the machine's
+    /// case lock meanwhile, so cases never overlap, even when a runner such as cargo-nextest
+    /// starts each case in a process of its own.
     pub fn run_case(&self, case: &Arc<Case>) -> CaseResult {
+        let _lock = CaseLock::acquire();
         let mut result =
             CaseResult::new(&case.id, case.kind.name(), &case.kind.describe(), case.seed);
         let outcome = self
@@ -274,6 +277,34 @@ fn runtime() -> Result<&'static tokio::runtime::Runtime, String> {
         })
         .as_ref()
         .map_err(Clone::clone)
+}
+
+/// Exclusive use of the machine for one case, across processes: an advisory lock on a file in
+/// the temporary folder, released when dropped (or when the process dies).
+struct CaseLock(Option<std::fs::File>);
+
+impl CaseLock {
+    /// Waits for the lock. Where the file cannot be created or locked (a read-only temporary
+    /// folder), cases run unlocked rather than not at all.
+    fn acquire() -> Self {
+        let path = std::env::temp_dir().join("loadgate-cases.lock");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(path)
+            .ok()
+            .filter(|file| file.lock().is_ok());
+        Self(file)
+    }
+}
+
+impl Drop for CaseLock {
+    fn drop(&mut self) {
+        if let Some(file) = &self.0 {
+            let _ = file.unlock();
+        }
+    }
 }
 
 /// Results of the cases run so far, shared by the trials of one libtest run.

@@ -4,14 +4,10 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// The target directory this test binary was built into, so the project reuses compiled crates.
+/// A target directory of the project's own, kept between runs (so later runs build
+/// incrementally) and apart from loadgate's (so building the project never invalidates it).
 fn target_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("test binary path");
-    // target/<profile>/deps/<binary>
-    exe.ancestors()
-        .nth(3)
-        .expect("target directory")
-        .to_path_buf()
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("downstream")
 }
 
 fn cargo(project: &Path, args: &[&str]) -> Output {
@@ -91,6 +87,30 @@ fn a_dependent_project_runs_its_suites_with_three_lines() {
     assert!(out.contains("1 filtered out"), "{out}");
     assert!(out.contains("loadgate summary"), "{out}");
 
+    // A thresholds file that cannot be read fails the run, even when the filter leaves its
+    // entry out.
+    let broken = Command::new(env!("CARGO"))
+        .args(["test", "--test", "perf", "--", "api::health"])
+        .current_dir(project)
+        .env("CARGO_TARGET_DIR", target_dir())
+        .env("PERF_THRESHOLDS", "missing.yaml")
+        .output()
+        .expect("cargo runs");
+    let out = text(&broken);
+    assert!(!broken.status.success(), "{out}");
+    assert!(out.contains("thresholds::file"), "{out}");
+    assert!(out.contains("missing.yaml"), "{out}");
+
+    // A filter that matches nothing says so.
+    let none = cargo(project, &["test", "--test", "perf", "--", "no_such_case"]);
+    assert!(
+        text(&none).contains("no case matches the filter"),
+        "{}",
+        text(&none)
+    );
+
+    cases_never_overlap_under_nextest(project);
+
     // A second runner with a Rust fixture that logs in; a failing set-up step echoes the token
     // in its body, and nothing the process prints may contain it.
     let token_file = project.join("token.txt");
@@ -112,6 +132,47 @@ fn a_dependent_project_runs_its_suites_with_three_lines() {
         !out.contains(&token),
         "the token leaked into the output: {out}"
     );
+}
+
+/// Under cargo-nextest every case runs in a process of its own, several at once; two cases of
+/// at least a second each must still take at least two seconds together.
+fn cases_never_overlap_under_nextest(project: &Path) {
+    let probe = Command::new(env!("CARGO"))
+        .args(["nextest", "--version"])
+        .output();
+    if !probe.is_ok_and(|p| p.status.success()) {
+        eprintln!("skipped: cargo-nextest is not installed");
+        return;
+    }
+    std::fs::write(
+        project.join("suites/slow.yaml"),
+        "suite: slow\ncases:\n  - name: one\n    kind: burst\n    size: 1\n    rounds: 2\n    interval: 1s\n    request: { path: /health }\n  \
+         - name: two\n    kind: burst\n    size: 1\n    rounds: 2\n    interval: 1s\n    request: { path: /health }\n",
+    )
+    .unwrap();
+    let run = cargo(
+        project,
+        &[
+            "nextest",
+            "run",
+            "--test",
+            "perf",
+            "--test-threads",
+            "4",
+            "-E",
+            "test(/slow::/)",
+        ],
+    );
+    let out = text(&run);
+    assert!(run.status.success(), "{out}");
+    let total: f64 = out
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Summary ["))
+        .and_then(|rest| rest.split('s').next())
+        .and_then(|secs| secs.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no summary line: {out}"));
+    assert!(total >= 2.0, "two 1 s cases overlapped: {total}s\n{out}");
+    std::fs::remove_file(project.join("suites/slow.yaml")).unwrap();
 }
 
 const FIXTURES_RUNNER: &str = r#"use loadgate::template::Variables;
