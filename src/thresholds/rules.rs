@@ -101,9 +101,9 @@ impl fmt::Display for Limit {
 /// `format_duration` rounds measured values to a readable precision.
 fn format_bound(d: Duration) -> String {
     let nanos = d.as_nanos();
-    if nanos >= 1_000_000_000 && nanos % 1_000_000 == 0 {
+    if nanos >= 1_000_000_000 && nanos.is_multiple_of(1_000_000) {
         format!("{}s", nanos as f64 / 1e9)
-    } else if nanos >= 1_000_000 && nanos % 1_000 == 0 {
+    } else if nanos >= 1_000_000 && nanos.is_multiple_of(1_000) {
         format!("{}ms", nanos as f64 / 1e6)
     } else {
         format_duration(d)
