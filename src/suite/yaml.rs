@@ -102,7 +102,7 @@ pub fn parse_node(text: &str, origin: &str) -> Result<Spanned<Node>, YamlError> 
     let parse = || {
         serde_saphyr::from_str_with_options::<serde_saphyr::Spanned<Node>>(text, options())
             .map(Spanned::from)
-            .map_err(|e| parser_error(&e, origin))
+            .map_err(|e| parser_error(&e, text, origin))
     };
     with_parser_stack(parse).unwrap_or_else(|e| {
         let message = format!("cannot start the parser: {e}");
@@ -158,7 +158,7 @@ fn options() -> serde_saphyr::Options {
 }
 
 /// A parser error, worded for the person who wrote the file.
-fn parser_error(error: &serde_saphyr::Error, origin: &str) -> YamlError {
+fn parser_error(error: &serde_saphyr::Error, text: &str, origin: &str) -> YamlError {
     let span = error.location().map_or(Span::UNKNOWN, |at| {
         let narrow = |n: u64| u32::try_from(n).unwrap_or(u32::MAX);
         Span::new(narrow(at.line()), narrow(at.column()))
@@ -196,11 +196,48 @@ fn parser_error(error: &serde_saphyr::Error, origin: &str) -> YamlError {
             expected: "string scalar",
             ..
         } => "a key must be a single value such as `name`, not a sequence or mapping".to_string(),
+        serde_saphyr::Error::ExternalMessage { source, .. } if is_tab_in_indentation(source) => {
+            let at = first_indenting_tab(text, span).unwrap_or(span);
+            return YamlError::new(
+                origin,
+                at,
+                "a tab in the indentation; YAML indents with spaces",
+            );
+        }
         other => serde_saphyr::DefaultMessageFormatter
             .format_message(other)
             .into_owned(),
     };
     YamlError::new(origin, span, message)
+}
+
+fn is_tab_in_indentation(source: &serde_saphyr::ExternalMessageSource) -> bool {
+    use serde_saphyr::granit_parser::ErrorKind;
+    matches!(
+        source,
+        serde_saphyr::ExternalMessageSource::Parser(scan) if matches!(
+            scan.kind(),
+            ErrorKind::TabInPlainScalar
+                | ErrorKind::TabInBlockIndentation
+                | ErrorKind::TabInIndentation
+        )
+    )
+}
+
+/// The first tab in a line's indentation at or after `from`'s line. The parser reports some
+/// of these errors where the value it was reading began (the line before the tab, when a
+/// tab-indented line follows `kind: burst`), or just after the tab; the tab is what to fix.
+fn first_indenting_tab(text: &str, from: Span) -> Option<Span> {
+    let first = (from.line as usize).max(1);
+    text.lines()
+        .enumerate()
+        .skip(first - 1)
+        .find_map(|(i, line)| {
+            let indent = line.len() - line.trim_start_matches([' ', '\t']).len();
+            let column = line[..indent].find('\t')?;
+            let narrow = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+            Some(Span::new(narrow(i + 1), narrow(column + 1)))
+        })
 }
 
 /// The 1-based line and column of the first occurrence of `needle` (such as `name: submit_20`

@@ -53,7 +53,12 @@ fn structural_errors_point_at_the_offending_place() {
         error("? [a, b]\n: 1\n"),
         "t.yaml:1:3: a key must be a single value such as `name`, not a sequence or mapping"
     );
-    assert!(error("a:\n\tb: 1\n").starts_with("t.yaml:2:2: tabs disallowed"));
+    let tab = "a tab in the indentation; YAML indents with spaces";
+    assert_eq!(error("a:\n\tb: 1\n"), format!("t.yaml:2:1: {tab}"));
+    assert_eq!(
+        error("a:\n  b: c\n  \td: 1\n"),
+        format!("t.yaml:3:3: {tab}")
+    );
     assert_eq!(
         error("cases:\n  - name: [unclosed\n"),
         "t.yaml:2:11: unclosed bracket '['"
