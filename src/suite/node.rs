@@ -42,7 +42,7 @@ impl Node {
             Node::Int(n) => format!("the number `{n}`"),
             Node::UInt(n) => format!("the number `{n}`"),
             Node::Float(n) => format!("the number `{n}`"),
-            Node::String(s) => format!("the text `{s}`"),
+            Node::String(s) => describe_text(s),
             Node::Seq(_) => "a sequence".to_string(),
             Node::Map(_) => "a mapping".to_string(),
         }
@@ -59,6 +59,15 @@ impl Node {
             Node::String(s) => Some(s.clone()),
             Node::Null | Node::Seq(_) | Node::Map(_) => None,
         }
+    }
+}
+
+/// `the text `...``, cut short so that one long value does not flood a message.
+pub(crate) fn describe_text(text: &str) -> String {
+    const SHOWN: usize = 40;
+    match text.char_indices().nth(SHOWN) {
+        Some((cut, _)) => format!("the text `{}...`", &text[..cut]),
+        None => format!("the text `{text}`"),
     }
 }
 

@@ -20,8 +20,8 @@ pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
 /// Mappings and sequences may nest this deep; deeper files are refused.
 pub const MAX_DEPTH: usize = 64;
 
-/// A document may hold this many values, counting each value an alias repeats; more is refused,
-/// so an alias bomb costs no more than this.
+/// A document may hold this many values, and its aliases may repeat this many more; past either
+/// limit the file is refused, so an alias bomb costs no more than this.
 pub const MAX_VALUES: usize = 100_000;
 
 /// Why a capped read failed.
@@ -169,33 +169,36 @@ fn parser_error(error: &serde_saphyr::Error, text: &str, origin: &str) -> YamlEr
     {
         inner = error;
     }
-    let too_many = format!("aliases expand to more than {MAX_VALUES} values; the file is refused");
+    let too_many =
+        || format!("aliases expand to more than {MAX_VALUES} values; the file is refused");
     let message = match inner {
         serde_saphyr::Error::Budget { breach, .. } => match breach {
-            BudgetBreach::Depth { .. } => format!("nested deeper than {MAX_DEPTH} levels"),
-            BudgetBreach::Nodes { .. } => {
-                format!("holds more than {MAX_VALUES} values; the file is refused")
-            }
+            BudgetBreach::Depth { .. } => Some(format!("nested deeper than {MAX_DEPTH} levels")),
+            BudgetBreach::Nodes { .. } => Some(format!(
+                "holds more than {MAX_VALUES} values; the file is refused"
+            )),
             BudgetBreach::Aliases { .. }
             | BudgetBreach::AliasAnchorRatio { .. }
             | BudgetBreach::RecordedAnchorEvents { .. }
-            | BudgetBreach::RecordedAnchorBytes { .. } => too_many,
-            other => format!("the file is refused: {other:?}"),
+            | BudgetBreach::RecordedAnchorBytes { .. } => Some(too_many()),
+            _ => None,
         },
         serde_saphyr::Error::AliasReplayLimitExceeded { .. }
         | serde_saphyr::Error::AliasExpansionLimitExceeded { .. }
-        | serde_saphyr::Error::AliasReplayStackDepthExceeded { .. } => too_many,
+        | serde_saphyr::Error::AliasReplayStackDepthExceeded { .. } => Some(too_many()),
         serde_saphyr::Error::MultipleDocuments { .. } => {
-            "a second document (after `---`); a file holds one document".to_string()
+            Some("a second document (after `---`); a file holds one document".to_string())
         }
         serde_saphyr::Error::DuplicateMappingKey { key: Some(key), .. } => {
-            format!("duplicate key `{key}`")
+            Some(format!("duplicate key `{key}`"))
         }
         // Keys are read as strings (see `Node`), so this is a sequence or mapping as a key.
         serde_saphyr::Error::Unexpected {
             expected: "string scalar",
             ..
-        } => "a key must be a single value such as `name`, not a sequence or mapping".to_string(),
+        } => Some(
+            "a key must be a single value such as `name`, not a sequence or mapping".to_string(),
+        ),
         serde_saphyr::Error::ExternalMessage { source, .. } if is_tab_in_indentation(source) => {
             let at = first_indenting_tab(text, span).unwrap_or(span);
             return YamlError::new(
@@ -204,10 +207,13 @@ fn parser_error(error: &serde_saphyr::Error, text: &str, origin: &str) -> YamlEr
                 "a tab in the indentation; YAML indents with spaces",
             );
         }
-        other => serde_saphyr::DefaultMessageFormatter
-            .format_message(other)
-            .into_owned(),
+        _ => None,
     };
+    let message = message.unwrap_or_else(|| {
+        serde_saphyr::DefaultMessageFormatter
+            .format_message(inner)
+            .into_owned()
+    });
     YamlError::new(origin, span, message)
 }
 

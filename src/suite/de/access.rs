@@ -6,7 +6,7 @@ use serde::de::{
     VariantAccess, Visitor,
 };
 
-use super::{at, under, Error, Problem, Segment};
+use super::error::{at, under, Error, Problem, Segment};
 use crate::suite::node::Node;
 use crate::suite::span::{self, Span, Spanned};
 
@@ -79,9 +79,8 @@ impl<'de> MapDe<'de> {
         match access.entries.next() {
             None => Ok(value),
             Some((key, _)) => {
-                let mut e = Error::new(Problem::Invalid(format!("unexpected key `{}`", key.value)));
-                e.span = key.span;
-                Err(e)
+                let message = format!("unexpected key `{}`", key.value);
+                Err(Error::located(Problem::Invalid(message), key.span))
             }
         }
     }
@@ -163,12 +162,8 @@ impl<'de> VariantAccess<'de> for UnitVariant<'de> {
 
 impl UnitVariant<'_> {
     fn needs_settings(&self) -> Error {
-        let mut e = Error::new(Problem::Invalid(format!(
-            "`{0}` needs settings: write it as `{0}: ...`",
-            self.name
-        )));
-        e.span = self.span;
-        e
+        let message = format!("`{0}` needs settings: write it as `{0}: ...`", self.name);
+        Error::located(Problem::Invalid(message), self.span)
     }
 }
 

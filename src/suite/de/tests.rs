@@ -1,8 +1,11 @@
 use std::collections::BTreeMap;
+use std::fmt;
 
+use serde::de::{self as serde_de, Visitor};
 use serde::Deserialize;
 
 use super::*;
+use crate::suite::span::Span;
 use crate::suite::yaml::parse_node;
 
 /// Reads `T` from `text`; the error as `line:column: message`.
@@ -122,6 +125,12 @@ fn a_types_own_error_is_at_the_value_it_came_from() {
 fn text_fields_take_numbers_and_booleans_as_written() {
     let tags: Vec<String> = read("[5, true, 1.5, x]").unwrap();
     assert_eq!(tags, ["5", "true", "1.5", "x"]);
+    let long = format!("iterations: {}\n", "x".repeat(100));
+    let e = read::<BTreeMap<String, u64>>(&long).unwrap_err();
+    assert!(
+        e.ends_with(&format!("found the text `{}...`", "x".repeat(40))),
+        "{e}"
+    );
     let e = read::<Vec<String>>("[~]").unwrap_err();
     assert_eq!(e, "1:2: [0]: expected a string, found an empty value");
 }
