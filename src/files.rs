@@ -1,30 +1,8 @@
-//! Reading user files with a size cap: one byte past the limit is enough to refuse a file, so
-//! an endless or huge file costs no more than the limit.
+//! Reading user files with a size cap, for data files: the same reader YAML files go through,
+//! so a named pipe or a device is refused before it is opened and a huge file costs no more
+//! than the limit.
 
-use std::io::Read;
-use std::path::Path;
-
-/// Why a capped read failed.
-#[derive(Debug, thiserror::Error)]
-pub enum CappedReadError {
-    /// The file could not be opened or read.
-    #[error("{0}")]
-    Io(#[from] std::io::Error),
-    /// The file is larger than the limit.
-    #[error("file is larger than the limit of {0} bytes")]
-    TooLarge(u64),
-}
-
-/// The file's bytes, or [`CappedReadError::TooLarge`] when it holds more than `limit` bytes.
-pub fn read_capped(path: &Path, limit: u64) -> Result<Vec<u8>, CappedReadError> {
-    let file = std::fs::File::open(path)?;
-    let mut bytes = Vec::new();
-    file.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > limit {
-        return Err(CappedReadError::TooLarge(limit));
-    }
-    Ok(bytes)
-}
+pub use crate::suite::yaml::{read_capped, CappedReadError};
 
 #[cfg(test)]
 mod tests {
@@ -44,5 +22,12 @@ mod tests {
             read_capped(&dir.path().join("missing"), 4),
             Err(CappedReadError::Io(_))
         ));
+    }
+
+    #[test]
+    fn refuses_what_is_not_a_regular_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = read_capped(dir.path(), 4).unwrap_err();
+        assert_eq!(err.to_string(), "not a regular file");
     }
 }

@@ -5,6 +5,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
 use crate::extract::Exchange;
+use crate::suite::suggest::nearest;
 
 /// A check written in Rust, registered by name on the harness builder.
 pub type CustomCheck = Arc<dyn Fn(&Exchange) -> Result<(), String> + Send + Sync>;
@@ -37,21 +38,12 @@ impl CheckRegistry for BTreeMap<String, CustomCheck> {
 }
 
 pub(super) fn unknown_rust_check(name: &str, names: &[&str]) -> String {
-    let nearest = names
-        .iter()
-        .map(|candidate| {
-            (
-                strsim::normalized_damerau_levenshtein(name, candidate),
-                *candidate,
-            )
-        })
-        .max_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.1.cmp(a.1)));
-    match nearest {
-        None => format!("check: unknown rust check `{name}`; no rust checks are registered"),
-        Some((score, candidate)) if score >= 0.5 => {
-            format!("check: unknown rust check `{name}`; did you mean `{candidate}`?")
-        }
-        Some(_) => {
+    if names.is_empty() {
+        return format!("check: unknown rust check `{name}`; no rust checks are registered");
+    }
+    match nearest(name, names) {
+        Some(best) => format!("check: unknown rust check `{name}`; did you mean `{best}`?"),
+        None => {
             let mut names = names.to_vec();
             names.sort_unstable();
             format!(

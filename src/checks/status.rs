@@ -87,7 +87,7 @@ mod tests {
     use super::*;
 
     fn expect(yaml: &str) -> Result<StatusExpect, String> {
-        StatusExpect::parse(&serde_yaml::from_str::<StatusSpec>(yaml).unwrap())
+        StatusExpect::parse(&crate::suite::yaml::parse::<StatusSpec>(yaml, "test.yaml").unwrap())
     }
 
     #[test]

@@ -24,7 +24,8 @@ fn registry() -> HashMap<String, CustomCheck> {
 }
 
 fn compile(yaml: &str) -> Result<Check, String> {
-    let spec: CheckSpec = serde_yaml::from_str(yaml).map_err(|e| e.to_string())?;
+    let spec: CheckSpec =
+        crate::suite::yaml::parse(yaml, "test.yaml").map_err(|e| e.to_string())?;
     Check::compile(&spec, &registry())
 }
 
@@ -302,7 +303,7 @@ fn compile_errors_say_what_is_wrong() {
         err("header: 'a b'"),
         "check: `a b` is not a valid header name"
     );
-    assert!(err("{ json: /a, length: 2 }").contains("unknown field `length`"));
+    assert!(err("{ json: /a, length: 2 }").contains("unknown key `length`"));
 }
 
 #[test]

@@ -118,7 +118,7 @@ mod tests {
     }
 
     fn spec(yaml: &str) -> ExtractSpec {
-        serde_yaml::from_str(yaml).unwrap()
+        crate::suite::yaml::parse(yaml, "test.yaml").unwrap()
     }
 
     fn run(name: &str, yaml: &str, body: &str) -> Result<Value, String> {
@@ -233,10 +233,10 @@ mod tests {
             "extract `token`: `a b` is not a valid header name"
         );
         assert!(
-            serde_yaml::from_str::<ExtractSpec>("{ json: /a, default: 0 }")
+            crate::suite::yaml::parse::<ExtractSpec>("{ json: /a, default: 0 }", "test.yaml")
                 .unwrap_err()
                 .to_string()
-                .contains("unknown field `default`")
+                .contains("unknown key `default`")
         );
     }
 

@@ -2,10 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{SuiteError, SuiteSpec};
-use crate::yaml;
-
-pub use crate::yaml::MAX_FILE_BYTES;
+use super::{yaml, SuiteError, SuiteSpec};
 
 /// A suite file's text and how to name it in messages.
 #[derive(Debug, Clone)]
@@ -43,10 +40,7 @@ pub fn discover(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
 
 /// Reads and parses one suite file.
 pub fn load_file(path: &Path, origin: &str) -> Result<(SuiteSource, SuiteSpec), SuiteError> {
-    let text = yaml::read_file(path).map_err(|mut e| {
-        e.origin = origin.to_string();
-        SuiteError::Syntax(e)
-    })?;
+    let text = yaml::read_file(path, origin).map_err(SuiteError::Syntax)?;
     let stem = path
         .file_stem()
         .and_then(|s| s.to_str())
@@ -111,7 +105,10 @@ mod tests {
     #[test]
     fn missing_field_is_named() {
         let e = err("cases:\n  - name: a\n    request: { path: / }\n");
-        assert!(e.contains("missing field `kind`"), "{e}");
+        assert!(
+            e.starts_with("suites/t.yaml:2:5: cases[0]: missing key `kind`"),
+            "{e}"
+        );
     }
 
     #[test]

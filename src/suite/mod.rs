@@ -1,16 +1,27 @@
-//! The YAML model of a suite file: what users write under `suites/`.
+//! The YAML model of a suite file (what users write under `suites/`) and the one front door
+//! through which every YAML file is read.
 //!
-//! These are plain serde types with `deny_unknown_fields`, so a typo is an error with a location.
-//! Checks that span several fields (which keys a case kind needs) happen in [`crate::plan`].
+//! The model types are plain serde types with `deny_unknown_fields`, so a typo is an error with
+//! a location. Checks that span several fields (which keys a case kind needs) happen in
+//! [`crate::plan`]. [`yaml`] parses text into a [`Node`] tree that keeps every position, and
+//! [`de`] reads typed values from it with errors at the exact node at fault.
 
+pub mod de;
 mod error;
 mod load;
 mod model;
+pub mod node;
 mod rules;
+pub mod span;
+pub mod suggest;
 mod values;
+pub mod yaml;
 
-pub use error::{Located, SuiteError};
-pub use load::{discover, load_file, parse_str, SuiteSource, MAX_FILE_BYTES};
+pub use error::{Located, SuiteError, YamlError};
+pub use load::{discover, load_file, parse_str, SuiteSource};
 pub use model::*;
+pub use node::Node;
 pub use rules::{Metric, Rules, Throughput};
+pub use span::{Span, Spanned};
 pub use values::{ByteSize, HumanDuration, Ratio};
+pub use yaml::MAX_FILE_BYTES;

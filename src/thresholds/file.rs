@@ -1,6 +1,6 @@
 //! The serde model of `thresholds.yaml`. Keys keep their file order (glob ties go to the later
-//! rule), duplicates are refused, and case patterns are compiled while parsing so a bad pattern
-//! is reported at its line.
+//! rule), duplicates are refused (also `1` and `"1"`, which the parser sees as different keys),
+//! and case patterns are compiled while parsing so a bad pattern is reported at its key.
 
 use std::collections::HashSet;
 use std::fmt;
@@ -71,7 +71,7 @@ impl Entry for CaseRule {
     }
 }
 
-/// Reads one key, checking it while serde_yaml still knows where it is so errors point at it.
+/// Reads one key, checking it as a key so that errors point at it rather than at its rules.
 struct Key<'a, T> {
     seen: &'a HashSet<String>,
     entry: PhantomData<T>,

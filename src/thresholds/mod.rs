@@ -12,18 +12,13 @@ mod source;
 
 use std::path::Path;
 
-use crate::files::CappedReadError;
-
 pub use crate::suite::{Metric, Rules, Throughput};
 pub use error::ThresholdsError;
 pub use limit::{limit_of, Limit};
 pub use source::Source;
 
-use crate::suite::Ratio;
+use crate::suite::{de, yaml, Ratio};
 use file::{CaseRule, File};
-
-/// Files larger than this are refused before parsing.
-pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
 
 /// One bound a case must meet, and the rule it came from.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -55,42 +50,15 @@ impl Thresholds {
     /// error; callers that treat a missing default file as "no thresholds" check for it first.
     pub fn load(path: &Path) -> Result<Self, ThresholdsError> {
         let origin = path.display().to_string();
-        let bytes = crate::files::read_capped(path, MAX_FILE_BYTES).map_err(|e| match e {
-            CappedReadError::Io(source) => ThresholdsError::Read {
-                path: origin.clone(),
-                source,
-            },
-            CappedReadError::TooLarge(limit) => ThresholdsError::TooLarge {
-                origin: origin.clone(),
-                limit,
-            },
-        })?;
-        let text = String::from_utf8(bytes).map_err(|err| {
-            let valid = &err.as_bytes()[..err.utf8_error().valid_up_to()];
-            let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
-            let column = valid.iter().rev().take_while(|&&b| b != b'\n').count() + 1;
-            ThresholdsError::Invalid {
-                origin: origin.clone(),
-                location: Some((line, column)),
-                message: "the file is not valid UTF-8".to_string(),
-            }
-        })?;
+        let text = yaml::read_file(path, &origin).map_err(ThresholdsError::Read)?;
         Self::parse(&text, &origin)
     }
 
-    /// Parses thresholds YAML; `origin` names the text in errors and bound sources.
+    /// Parses thresholds YAML; `origin` names the text in errors and bound sources. An empty
+    /// text, or one of only comments, sets no rules.
     pub fn parse(text: &str, origin: &str) -> Result<Self, ThresholdsError> {
-        if text.len() as u64 > MAX_FILE_BYTES {
-            return Err(ThresholdsError::TooLarge {
-                origin: origin.to_string(),
-                limit: MAX_FILE_BYTES,
-            });
-        }
-        let file: File = if text.trim().is_empty() {
-            File::default()
-        } else {
-            serde_yaml::from_str(text).map_err(|err| error::from_yaml(&err, origin))?
-        };
+        let node = yaml::parse_node(text, origin).map_err(ThresholdsError::Invalid)?;
+        let file: File = de::from_node(&node).map_err(|e| error::invalid(&e, origin))?;
         Ok(Thresholds {
             origin: origin.to_string(),
             defaults: file.defaults.unwrap_or_default(),
