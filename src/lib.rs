@@ -35,6 +35,5 @@ pub mod template;
 pub mod thresholds;
 pub mod units;
 pub mod verdict;
-pub mod yaml;
 
 pub use harness::{run_harness, Harness};

@@ -47,7 +47,7 @@ fn unknown_key_names_the_place_and_the_nearest_key() {
 fn unknown_kind_is_named_with_the_choices() {
     let e = load_error(&case("    kind: soak\n    request: { path: / }\n"), "");
     assert!(e.contains("bad.yaml:4:11:"), "{e}");
-    assert!(e.contains("unknown value `soak`"), "{e}");
+    assert!(e.contains("unknown kind `soak`"), "{e}");
     assert!(e.contains("`sequential`, `concurrent`, `burst`"), "{e}");
 }
 
@@ -76,7 +76,7 @@ fn missing_required_setting_of_a_kind_is_named() {
         "",
     );
     assert!(
-        e.contains("bad.yaml:3:5: case `c`: missing `concurrency`"),
+        e.contains("bad.yaml:3:5: cases[0]: missing key `concurrency`"),
         "{e}"
     );
 }

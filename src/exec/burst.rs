@@ -7,13 +7,25 @@ use tokio::time::{sleep_until, Instant};
 
 use super::journey::Recorder;
 use super::release::release_together;
-use super::{
-    count, CaseRun, ExecError, KindError, Measurement, MAX_REQUESTS_PER_CASE, MAX_SIMULTANEOUS,
-};
-use crate::suite::CaseSpec;
+use serde::Deserialize;
 
-/// The keys this kind reads.
-pub const KEYS: &[&str] = &["size", "rounds", "interval"];
+use super::{
+    count, CaseRun, ExecError, Measurement, Settings as Keys, MAX_REQUESTS_PER_CASE,
+    MAX_SIMULTANEOUS,
+};
+use crate::suite::{HumanDuration, Spanned, YamlError};
+
+/// The keys of a burst case, as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct Settings {
+    /// Requests fired at once per round.
+    size: Spanned<u64>,
+    /// Number of rounds (default 1).
+    rounds: Option<Spanned<u64>>,
+    /// From one round's start to the next one's (default 0).
+    interval: Option<Spanned<HumanDuration>>,
+}
 
 /// Longest pause between bursts.
 const MAX_INTERVAL: Duration = Duration::from_secs(3600);
@@ -32,19 +44,21 @@ pub struct BurstPlan {
 
 impl BurstPlan {
     /// Reads `size` (required), `rounds` and `interval`.
-    pub fn from_spec(spec: &CaseSpec) -> Result<Self, KindError> {
-        let size = count("size", spec.size, None, 1, MAX_SIMULTANEOUS)?;
-        let rounds = count(
-            "rounds",
-            spec.rounds,
-            Some(1),
-            1,
-            MAX_REQUESTS_PER_CASE / size,
-        )?;
-        let interval = spec.interval.map_or(Duration::ZERO, |d| d.0);
-        if interval > MAX_INTERVAL {
-            return Err(KindError::new(
-                "interval",
+    pub(super) fn read(keys: &Keys) -> Result<Self, YamlError> {
+        let settings: Settings = keys.read()?;
+        let size = count(keys, "size", &settings.size, 1, MAX_SIMULTANEOUS)?;
+        let rounds = match &settings.rounds {
+            Some(r) => count(keys, "rounds", r, 1, MAX_REQUESTS_PER_CASE / size)?,
+            None => 1,
+        };
+        let interval = settings.interval.as_ref().map_or(Duration::ZERO, |d| d.0);
+        if let Some(given) = settings
+            .interval
+            .as_ref()
+            .filter(|_| interval > MAX_INTERVAL)
+        {
+            return Err(keys.error(
+                given.span,
                 "`interval` is over an hour; bursts this far apart belong in a soak test",
             ));
         }

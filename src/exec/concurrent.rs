@@ -4,13 +4,26 @@ use std::sync::Arc;
 
 use super::journey::Recorder;
 use super::release::{release_together, warm_connections};
-use super::{
-    count, CaseRun, ExecError, KindError, Measurement, MAX_REQUESTS_PER_CASE, MAX_SIMULTANEOUS,
-};
-use crate::suite::CaseSpec;
+use serde::Deserialize;
 
-/// The keys this kind reads.
-pub const KEYS: &[&str] = &["concurrency", "rounds", "fresh_connections"];
+use super::{
+    count, CaseRun, ExecError, Measurement, Settings as Keys, MAX_REQUESTS_PER_CASE,
+    MAX_SIMULTANEOUS,
+};
+use crate::suite::{Spanned, YamlError};
+
+/// The keys of a concurrent case, as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct Settings {
+    /// Requests released together.
+    concurrency: Spanned<u64>,
+    /// How many times (default 1).
+    rounds: Option<Spanned<u64>>,
+    /// Open a new connection per request inside the measured span (default false).
+    #[serde(default)]
+    fresh_connections: bool,
+}
 
 /// Settings of a concurrent case.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,19 +39,23 @@ pub struct ConcurrentPlan {
 
 impl ConcurrentPlan {
     /// Reads `concurrency` (required), `rounds` and `fresh_connections`.
-    pub fn from_spec(spec: &CaseSpec) -> Result<Self, KindError> {
-        let concurrency = count("concurrency", spec.concurrency, None, 1, MAX_SIMULTANEOUS)?;
-        let rounds = count(
-            "rounds",
-            spec.rounds,
-            Some(1),
+    pub(super) fn read(keys: &Keys) -> Result<Self, YamlError> {
+        let settings: Settings = keys.read()?;
+        let concurrency = count(
+            keys,
+            "concurrency",
+            &settings.concurrency,
             1,
-            MAX_REQUESTS_PER_CASE / concurrency,
+            MAX_SIMULTANEOUS,
         )?;
+        let rounds = match &settings.rounds {
+            Some(r) => count(keys, "rounds", r, 1, MAX_REQUESTS_PER_CASE / concurrency)?,
+            None => 1,
+        };
         Ok(Self {
             concurrency,
             rounds,
-            fresh_connections: spec.fresh_connections.unwrap_or(false),
+            fresh_connections: settings.fresh_connections,
         })
     }
 

@@ -1,7 +1,7 @@
 //! Execution: runs a [`CasePlan`] against a [`Target`] and returns its [`Samples`].
 //!
 //! Each case kind is one file here with its settings type (`from_spec`) and its `run`; adding a
-//! kind means adding a file, a [`Kind`] variant and its keys in [`KIND_KEYS`].
+//! kind means adding a file with its settings and run, a [`Kind`] variant and a line in the registry.
 
 mod burst;
 mod concurrent;
@@ -26,10 +26,10 @@ pub use run::{CaseRun, Exchanged, User};
 pub use sequential::SequentialPlan;
 
 use crate::checks::CheckTally;
-pub use crate::plan::KindError;
 use crate::plan::{CasePlan, KindPlan};
 use crate::sample::Samples;
-use crate::suite::{CaseSpec, KindName};
+use crate::suite::suggest::nearest;
+use crate::suite::{fields_of, yaml, CaseSpec, KindSettings, Span, Spanned, YamlError};
 
 /// The system under test: a base URL and the clients that talk to it.
 #[derive(Debug)]
@@ -102,6 +102,9 @@ pub enum ExecError {
     Teardown(String),
 }
 
+/// A case ready to run: its plan with its kind.
+pub type Case = CasePlan<Kind>;
+
 /// A case kind with its own settings.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Kind {
@@ -113,46 +116,120 @@ pub enum Kind {
     Burst(BurstPlan),
 }
 
-/// A case ready to run: its plan with its kind.
-pub type Case = CasePlan<Kind>;
+/// One kind in the registry: its YAML name, the keys its settings type takes, and how it reads
+/// them. Adding a kind means a file with its settings and run, a [`Kind`] variant and a line here.
+struct Registered {
+    name: &'static str,
+    keys: fn() -> &'static [&'static str],
+    read: fn(&Settings) -> Result<Kind, YamlError>,
+}
 
-/// Which case keys belong to which kind, so a key given to the wrong kind is an error.
-const KIND_KEYS: &[(KindName, &[&str])] = &[
-    (KindName::Sequential, sequential::KEYS),
-    (KindName::Concurrent, concurrent::KEYS),
-    (KindName::Burst, burst::KEYS),
+const KINDS: &[Registered] = &[
+    Registered {
+        name: "sequential",
+        keys: fields_of::<sequential::Settings>,
+        read: |s| SequentialPlan::read(s).map(Kind::Sequential),
+    },
+    Registered {
+        name: "concurrent",
+        keys: fields_of::<concurrent::Settings>,
+        read: |s| ConcurrentPlan::read(s).map(Kind::Concurrent),
+    },
+    Registered {
+        name: "burst",
+        keys: fields_of::<burst::Settings>,
+        read: |s| BurstPlan::read(s).map(Kind::Burst),
+    },
 ];
 
+/// A case's kind settings with what is needed to word errors about them.
+pub struct Settings<'a> {
+    /// The keys as written.
+    pub keys: &'a KindSettings,
+    /// The suite file.
+    pub origin: &'a str,
+    /// Where in the file the case is (`cases[2]`).
+    pub path: String,
+}
+
+impl Settings<'_> {
+    /// The settings read into a kind's own serde type.
+    pub fn read<T: serde::de::DeserializeOwned>(&self) -> Result<T, YamlError> {
+        yaml::from_node_at(&self.keys.node(), self.origin, &self.path)
+    }
+
+    /// An error at a value of these settings.
+    pub fn error(&self, span: Span, message: impl Into<String>) -> YamlError {
+        YamlError::new(
+            self.origin,
+            span,
+            format!("{}: {}", self.path, message.into()),
+        )
+    }
+}
+
 impl Kind {
-    /// Reads a case's kind-specific settings.
-    pub fn from_spec(spec: &CaseSpec) -> Result<Self, KindError> {
-        let own = KIND_KEYS
-            .iter()
-            .find(|(k, _)| *k == spec.kind)
-            .map_or(&[][..], |(_, keys)| *keys);
-        for (key, set) in given_keys(spec) {
-            if set && !own.contains(&key) {
-                let owners: Vec<&str> = KIND_KEYS
-                    .iter()
-                    .filter(|(_, keys)| keys.contains(&key))
-                    .map(|(k, _)| k.as_str())
-                    .collect();
-                return Err(KindError::new(
-                    key,
-                    format!(
-                        "`{key}` does not apply to kind `{}` (it is for {}); `{}` takes: {}",
-                        spec.kind.as_str(),
-                        owners.join(", "),
-                        spec.kind.as_str(),
-                        own.join(", ")
-                    ),
-                ));
+    /// Reads a case's kind and that kind's own keys; a key that belongs to another kind, or to
+    /// none, is an error at that key.
+    pub fn from_spec(case: &CaseSpec, origin: &str, index: usize) -> Result<Self, YamlError> {
+        let path = format!("cases[{index}]");
+        let names: Vec<&str> = KINDS.iter().map(|k| k.name).collect();
+        let Some(kind) = KINDS.iter().find(|k| k.name == case.kind.as_str()) else {
+            let hint = match nearest(&case.kind, &names) {
+                Some(best) => format!(", did you mean `{best}`?"),
+                None => String::new(),
+            };
+            let message = format!(
+                "{path}.kind: unknown kind `{}`{hint} (expected one of {})",
+                case.kind.as_str(),
+                quoted(&names)
+            );
+            return Err(YamlError::new(origin, case.kind.span, message));
+        };
+        let own = (kind.keys)();
+        for (key, _) in &case.settings.entries {
+            if own.contains(&key.as_str()) {
+                continue;
             }
+            let owners: Vec<&str> = KINDS
+                .iter()
+                .filter(|k| (k.keys)().contains(&key.as_str()))
+                .map(|k| k.name)
+                .collect();
+            let message = if owners.is_empty() {
+                let mut known: Vec<&str> = own.to_vec();
+                known.extend(fields_of::<CaseSpec>());
+                let hint = match nearest(key, &known) {
+                    Some(best) => format!(", did you mean `{best}`?"),
+                    None => String::new(),
+                };
+                format!(
+                    "unknown key `{}`{hint} (kind `{}` takes {}; every case takes {})",
+                    key.as_str(),
+                    kind.name,
+                    quoted(own),
+                    quoted(fields_of::<CaseSpec>())
+                )
+            } else {
+                format!(
+                    "`{}` does not apply to kind `{}` (it is for {}); `{}` takes: {}",
+                    key.as_str(),
+                    kind.name,
+                    owners.join(", "),
+                    kind.name,
+                    own.join(", ")
+                )
+            };
+            return Err(YamlError::new(
+                origin,
+                key.span,
+                format!("{path}: {message}"),
+            ));
         }
-        Ok(match spec.kind {
-            KindName::Sequential => Kind::Sequential(SequentialPlan::from_spec(spec)?),
-            KindName::Concurrent => Kind::Concurrent(ConcurrentPlan::from_spec(spec)?),
-            KindName::Burst => Kind::Burst(BurstPlan::from_spec(spec)?),
+        (kind.read)(&Settings {
+            keys: &case.settings,
+            origin,
+            path,
         })
     }
 
@@ -166,12 +243,20 @@ impl Kind {
     }
 }
 
+fn quoted(names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 impl KindPlan for Kind {
     fn name(&self) -> &'static str {
         match self {
-            Kind::Sequential(_) => KindName::Sequential.as_str(),
-            Kind::Concurrent(_) => KindName::Concurrent.as_str(),
-            Kind::Burst(_) => KindName::Burst.as_str(),
+            Kind::Sequential(_) => "sequential",
+            Kind::Concurrent(_) => "concurrent",
+            Kind::Burst(_) => "burst",
         }
     }
 
@@ -188,40 +273,23 @@ impl KindPlan for Kind {
     }
 }
 
-fn given_keys(spec: &CaseSpec) -> [(&'static str, bool); 7] {
-    [
-        ("iterations", spec.iterations.is_some()),
-        ("warmup", spec.warmup.is_some()),
-        ("concurrency", spec.concurrency.is_some()),
-        ("rounds", spec.rounds.is_some()),
-        ("fresh_connections", spec.fresh_connections.is_some()),
-        ("size", spec.size.is_some()),
-        ("interval", spec.interval.is_some()),
-    ]
-}
-
 /// Largest number of requests one case may send, so a typo cannot start an unbounded flood.
 pub const MAX_REQUESTS_PER_CASE: u64 = 1_000_000;
 /// Largest number of requests released at once.
 pub const MAX_SIMULTANEOUS: u64 = 10_000;
 
-/// Checks a count from YAML: present, at least `min`, at most `max`.
+/// Checks a count read from YAML: at least `min`, at most `max`, else an error at the value.
 pub(crate) fn count(
-    key: &'static str,
-    value: Option<u64>,
-    default: Option<u64>,
+    settings: &Settings,
+    key: &str,
+    value: &Spanned<u64>,
     min: u64,
     max: u64,
-) -> Result<u64, KindError> {
-    let n = value.or(default).ok_or_else(|| {
-        KindError::new(
-            key,
-            format!("missing `{key}`: how many (a whole number, at least {min})"),
-        )
-    })?;
+) -> Result<u64, YamlError> {
+    let n = value.value;
     if n < min || n > max {
-        return Err(KindError::new(
-            key,
+        return Err(settings.error(
+            value.span,
             format!("`{key}: {n}` is out of range; use {min} to {max}"),
         ));
     }
@@ -263,5 +331,60 @@ pub async fn execute(
     match (result, teardown) {
         (Ok(_), Err(e)) => Err(ExecError::Teardown(e)),
         (result, _) => result,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(text: &str) -> String {
+        let spec = crate::suite::parse_str(text, "suites/t.yaml").unwrap();
+        Kind::from_spec(&spec.cases[0], "suites/t.yaml", 0)
+            .unwrap_err()
+            .to_string()
+    }
+
+    #[test]
+    fn unknown_case_key_suggests_the_nearest() {
+        let e = err("cases:\n  - name: a\n    kind: sequential\n    iteration: 5\n    request: { path: / }\n");
+        assert!(
+            e.starts_with(
+                "suites/t.yaml:4:5: cases[0]: unknown key `iteration`, did you mean `iterations`?"
+            ),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn unknown_kind_is_named() {
+        let e = err("cases:\n  - name: a\n    kind: sequental\n    request: { path: / }\n");
+        assert!(
+            e.contains("unknown kind `sequental`, did you mean `sequential`?"),
+            "{e}"
+        );
+        assert!(e.starts_with("suites/t.yaml:3:11:"), "{e}");
+    }
+
+    #[test]
+    fn a_key_of_another_kind_names_its_owner_at_the_key() {
+        let e = err("cases:\n  - name: a\n    kind: sequential\n    iterations: 1\n    size: 3\n    request: { path: / }\n");
+        assert_eq!(
+            e,
+            "suites/t.yaml:5:5: cases[0]: `size` does not apply to kind `sequential` (it is for \
+             burst); `sequential` takes: iterations, warmup"
+        );
+    }
+
+    #[test]
+    fn counts_out_of_range_point_at_the_value() {
+        let e =
+            err("cases:\n  - name: a\n    kind: burst\n    size: 0\n    request: { path: / }\n");
+        assert_eq!(
+            e,
+            "suites/t.yaml:4:11: cases[0]: `size: 0` is out of range; use 1 to 10000"
+        );
+        let e = err("cases:\n  - name: a\n    kind: concurrent\n    request: { path: / }\n");
+        assert!(e.contains("missing key `concurrency`"), "{e}");
     }
 }

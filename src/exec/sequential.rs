@@ -1,11 +1,20 @@
 //! `sequential`: `iterations` requests one after another, after `warmup` unmeasured ones.
 
-use super::journey::Recorder;
-use super::{count, CaseRun, ExecError, KindError, Measurement, MAX_REQUESTS_PER_CASE};
-use crate::suite::CaseSpec;
+use serde::Deserialize;
 
-/// The keys this kind reads.
-pub const KEYS: &[&str] = &["iterations", "warmup"];
+use super::journey::Recorder;
+use super::{count, CaseRun, ExecError, Measurement, Settings as Keys, MAX_REQUESTS_PER_CASE};
+use crate::suite::{Spanned, YamlError};
+
+/// The keys of a sequential case, as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct Settings {
+    /// Measured requests.
+    iterations: Spanned<u64>,
+    /// Unmeasured requests sent first (default 0).
+    warmup: Option<Spanned<u64>>,
+}
 
 /// Settings of a sequential case.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,16 +27,21 @@ pub struct SequentialPlan {
 
 impl SequentialPlan {
     /// Reads `iterations` (required) and `warmup` (default 0).
-    pub fn from_spec(spec: &CaseSpec) -> Result<Self, KindError> {
+    pub(super) fn read(keys: &Keys) -> Result<Self, YamlError> {
+        let settings: Settings = keys.read()?;
+        let warmup = match &settings.warmup {
+            Some(w) => count(keys, "warmup", w, 0, MAX_REQUESTS_PER_CASE)?,
+            None => 0,
+        };
         Ok(Self {
             iterations: count(
+                keys,
                 "iterations",
-                spec.iterations,
-                None,
+                &settings.iterations,
                 1,
                 MAX_REQUESTS_PER_CASE,
             )?,
-            warmup: count("warmup", spec.warmup, Some(0), 0, MAX_REQUESTS_PER_CASE)?,
+            warmup,
         })
     }
 

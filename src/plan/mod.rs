@@ -5,7 +5,7 @@
 mod request;
 mod steps;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,10 +16,12 @@ pub use steps::{
 
 use crate::data::{DataSet, Order};
 use crate::fixtures::Fixtures;
-use crate::suite::{CaseSpec, FixtureScope, Located, SuiteError, SuiteSource, SuiteSpec};
+use crate::suite::suggest::nearest;
+use crate::suite::{
+    CaseSpec, FixtureScope, Json, Span, Spanned, SuiteError, SuiteSource, SuiteSpec, YamlError,
+};
 use crate::template::Scope;
 use crate::thresholds::{Bound, Metric, Thresholds};
-use crate::yaml::find_line;
 
 /// Per-request timeout when a suite sets none.
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -39,27 +41,9 @@ pub trait KindPlan: Send + Sync + std::fmt::Debug {
     fn has_rounds(&self) -> bool;
 }
 
-/// A kind's settings are wrong: which key, and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KindError {
-    /// The YAML key at fault.
-    pub key: &'static str,
-    /// What is wrong and what was expected.
-    pub message: String,
-}
-
-impl KindError {
-    /// An error at `key`.
-    pub fn new(key: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            key,
-            message: message.into(),
-        }
-    }
-}
-
-/// Reads a case's kind and its settings; supplied by the execution layer.
-pub type KindParser<'a, K> = &'a dyn Fn(&CaseSpec) -> Result<K, KindError>;
+/// Reads a case's kind and its settings (the case, its file, its index in the file); supplied by
+/// the execution layer, which owns the kinds.
+pub type KindParser<'a, K> = &'a dyn Fn(&CaseSpec, &str, usize) -> Result<K, YamlError>;
 
 /// A suite ready to run.
 #[derive(Debug)]
@@ -105,7 +89,8 @@ pub struct CasePlan<K> {
     pub scope: Arc<Scope>,
 }
 
-/// Turns a parsed suite into a plan, resolving each case's bounds from `thresholds`.
+/// Turns a parsed suite into a plan, resolving each case's bounds from `thresholds`. Every
+/// problem found here points at the value at fault.
 pub fn plan_suite<K: KindPlan>(
     source: &SuiteSource,
     spec: SuiteSpec,
@@ -113,15 +98,21 @@ pub fn plan_suite<K: KindPlan>(
     fixtures: &Fixtures,
     kind_of: KindParser<K>,
 ) -> Result<SuitePlan<K>, SuiteError> {
-    let locate = Locator { source };
-    let name = spec.suite.clone().unwrap_or_else(|| source.stem.clone());
+    let at = At {
+        origin: &source.origin,
+    };
+    let name = match &spec.suite {
+        Some(name) => name.clone(),
+        None => Spanned::new(source.stem.clone(), Span::UNKNOWN),
+    };
     if name.is_empty() || name.contains("::") || name.contains(char::is_whitespace) {
-        return Err(locate.error(
-            None,
-            "suite:",
-            format!("suite name `{name}` must be non-empty, without spaces or `::`"),
-        ));
+        let message = format!(
+            "suite name `{}` must be non-empty, without spaces or `::`",
+            name.as_str()
+        );
+        return Err(at.error(name.span, None, message));
     }
+    let name = name.value;
     let seed = spec.seed.unwrap_or_else(random_seed);
     let mut scope = fixtures.scope();
     for (data_name, data) in &spec.data {
@@ -132,34 +123,43 @@ pub fn plan_suite<K: KindPlan>(
             data.order.unwrap_or(Order::Sequential),
             seed,
         )
-        .map_err(|e| locate.error(None, &format!("{data_name}:"), e.to_string()))?;
+        .map_err(|e| at.error(data.span, None, e.to_string()))?;
         scope = scope.with_data(set);
     }
     for var in declared_variables(&spec, fixtures) {
         scope = scope.with_variable(&var);
     }
-    let scope = scope
-        .with_factories(&spec.factories)
-        .map_err(|e| locate.error(None, "factories:", e.to_string()))?;
+    let factories: BTreeMap<String, Json> = spec
+        .factories
+        .iter()
+        .map(|(name, value)| (name.clone(), value.value.clone()))
+        .collect();
+    let scope = scope.with_factories(&factories).map_err(|e| {
+        // The error names the factory it is about; point at that factory's value.
+        let message = e.to_string();
+        let span = spec
+            .factories
+            .iter()
+            .find(|(name, _)| message.contains(&format!("factory `{name}`")))
+            .map_or(Span::UNKNOWN, |(_, value)| value.span);
+        at.error(span, None, message)
+    })?;
     let mut table = FixtureTable::new();
     for (fixture_name, fixture) in &spec.fixtures {
         let plan = plan_fixture(&name, fixture_name, fixture, &spec, &scope, fixtures)
-            .map_err(|(key, msg)| locate.error_after(&format!("{fixture_name}:"), key, msg))?;
+            .map_err(|(span, msg)| at.error(span, None, msg))?;
         table.insert(fixture_name.clone(), Arc::new(plan));
     }
     let scope = Arc::new(scope);
     let mut seen = BTreeSet::new();
     let mut cases = Vec::with_capacity(spec.cases.len());
-    for case in &spec.cases {
+    for (index, case) in spec.cases.iter().enumerate() {
         if !seen.insert(case.name.as_str()) {
-            return Err(locate.error(
-                None,
-                &format!("name: {}", case.name),
-                format!("case `{}` appears twice in the suite", case.name),
-            ));
+            let message = format!("case `{}` appears twice in the suite", case.name.as_str());
+            return Err(at.error(case.name.span, None, message));
         }
         let context = SuiteContext {
-            locate: &locate,
+            at: &at,
             suite: &name,
             spec: &spec,
             thresholds,
@@ -168,9 +168,7 @@ pub fn plan_suite<K: KindPlan>(
             table: &table,
             seed,
         };
-        let kind = kind_of(case).map_err(|e| {
-            locate.error(Some(case.name.as_str()), &format!("{}:", e.key), e.message)
-        })?;
+        let kind = kind_of(case, &source.origin, index).map_err(SuiteError::Invalid)?;
         cases.push(Arc::new(plan_case(&context, case, kind)?));
     }
     Ok(SuitePlan {
@@ -182,7 +180,7 @@ pub fn plan_suite<K: KindPlan>(
 
 /// What every case of a suite is planned against.
 struct SuiteContext<'a> {
-    locate: &'a Locator<'a>,
+    at: &'a At<'a>,
     suite: &'a str,
     spec: &'a SuiteSpec,
     thresholds: &'a Thresholds,
@@ -198,59 +196,59 @@ fn plan_case<K: KindPlan>(
     kind: K,
 ) -> Result<CasePlan<K>, SuiteError> {
     let SuiteContext {
-        locate,
+        at,
         suite,
         spec,
         thresholds,
         scope,
         ..
     } = *cx;
-    let at = Some(case.name.as_str());
-    if case.name.is_empty() || case.name.contains("::") || case.name.contains(char::is_whitespace) {
-        return Err(locate.error(
-            at,
-            "name:",
-            format!(
-                "case name `{}` must be non-empty, without spaces or `::`",
-                case.name
-            ),
-        ));
+    let name = case.name.as_str();
+    let error = |(span, message): FieldError| at.error(span, Some(name), message);
+    if name.is_empty() || name.contains("::") || name.contains(char::is_whitespace) {
+        let message = format!("case name `{name}` must be non-empty, without spaces or `::`");
+        return Err(error((case.name.span, message)));
     }
-    let (steps, journey) =
-        plan_measured(cx, case).map_err(|(key, msg)| locate.error(at, key, msg))?;
-    let uses = plan_uses(cx.table, case).map_err(|(key, msg)| locate.error(at, key, msg))?;
+    let (steps, journey) = plan_measured(cx, case).map_err(error)?;
+    let uses = plan_uses(cx.table, case).map_err(error)?;
     let step_bounds = if journey {
         steps
             .iter()
-            .map(|s| thresholds.resolve(suite, &format!("{}/{}", case.name, s.name), None))
+            .map(|s| thresholds.resolve(suite, &format!("{name}/{}", s.name), None))
             .collect()
     } else {
         Vec::new()
     };
     let mut bounds = thresholds.resolve(
         suite,
-        &case.name,
-        case.thresholds
-            .as_ref()
-            .map(|r| (r, locate.source.origin.as_str())),
+        name,
+        case.thresholds.as_ref().map(|r| (&r.value, at.origin)),
     );
     if !kind.has_rounds() {
         // `wall` is the wall time of a round; rules that match a sequential case by pattern,
         // suite or default have nothing to bound. Written on the case itself, it is a mistake.
-        if case.thresholds.as_ref().is_some_and(|r| r.wall.is_some()) {
+        if let Some(rules) = case.thresholds.as_ref().filter(|r| r.wall.is_some()) {
             let message =
                 "`wall` bounds the wall time of concurrent rounds and bursts; this case has none";
-            return Err(locate.error(at, "wall:", message));
+            return Err(error((rules.span, message.into())));
         }
         bounds.retain(|b| b.metric != Metric::Wall);
     }
-    let case_timeout = case
+    let case_timeout = match case
         .case_timeout
-        .or(spec.defaults.case_timeout)
-        .map_or(DEFAULT_CASE_TIMEOUT, |d| d.0);
+        .as_ref()
+        .or(spec.defaults.case_timeout.as_ref())
+    {
+        Some(t) if t.0.is_zero() => {
+            let message = "`case_timeout` must be greater than zero";
+            return Err(error((t.span, message.into())));
+        }
+        Some(t) => t.0,
+        None => DEFAULT_CASE_TIMEOUT,
+    };
     Ok(CasePlan {
-        id: format!("{suite}::{}", case.name),
-        name: case.name.clone(),
+        id: format!("{suite}::{name}"),
+        name: name.to_string(),
         kind,
         ignore: case.ignore,
         steps,
@@ -284,10 +282,10 @@ fn plan_measured(cx: &SuiteContext, case: &CaseSpec) -> Result<(Vec<StepPlan>, b
         }
         (None, Some(steps)) => {
             if steps.is_empty() {
-                return Err(("steps:", "a journey needs at least one step".into()));
+                return Err((steps.span, "a journey needs at least one step".into()));
             }
-            if !case.checks.is_empty() {
-                return Err(("checks:", "with `steps`, put `checks` on each step".into()));
+            if let Some(check) = case.checks.first() {
+                return Err((check.span, "with `steps`, put `checks` on each step".into()));
             }
             let planned = steps
                 .iter()
@@ -297,20 +295,26 @@ fn plan_measured(cx: &SuiteContext, case: &CaseSpec) -> Result<(Vec<StepPlan>, b
                 })
                 .collect::<Result<Vec<_>, _>>()?;
             let mut names = BTreeSet::new();
-            if let Some(dup) = planned.iter().find(|s| !names.insert(s.name.as_str())) {
-                return Err((
-                    "steps:",
-                    format!("step name `{}` appears twice in the journey", dup.name),
-                ));
+            if let Some((i, dup)) = planned
+                .iter()
+                .enumerate()
+                .find(|(_, s)| !names.insert(s.name.as_str()))
+            {
+                let span = steps[i]
+                    .name
+                    .as_ref()
+                    .map_or(steps[i].request.span, |n| n.span);
+                let message = format!("step name `{}` appears twice in the journey", dup.name);
+                return Err((span, message));
             }
             Ok((planned, true))
         }
-        (Some(_), Some(_)) => Err((
-            "steps:",
+        (Some(_), Some(steps)) => Err((
+            steps.span,
             "give either `request` or `steps`, not both".into(),
         )),
         (None, None) => Err((
-            "name:",
+            case.span,
             "the case needs a `request` to measure, or a journey of `steps`".into(),
         )),
     }
@@ -323,46 +327,37 @@ fn plan_uses(table: &FixtureTable, case: &CaseSpec) -> Result<Vec<Arc<FixturePla
         .iter()
         .map(|name| {
             if !seen.insert(name.as_str()) {
-                return Err(("use:", format!("fixture `{name}` is listed twice")));
+                let message = format!("fixture `{}` is listed twice", name.as_str());
+                return Err((name.span, message));
             }
-            table.get(name).cloned().ok_or_else(|| {
+            table.get(name.as_str()).cloned().ok_or_else(|| {
                 let known: Vec<&str> = table.keys().map(String::as_str).collect();
-                let hint = match crate::yaml::nearest(name, &known) {
+                let hint = match nearest(name, &known) {
                     Some(best) => format!(", did you mean `{best}`?"),
                     None if known.is_empty() => "; the suite declares no `fixtures`".to_string(),
                     None => format!("; declared: {}", known.join(", ")),
                 };
-                ("use:", format!("unknown fixture `{name}`{hint}"))
+                (
+                    name.span,
+                    format!("unknown fixture `{}`{hint}", name.as_str()),
+                )
             })
         })
         .collect()
 }
 
-/// Finds where in the file a problem found after parsing is, by the case's name and the key.
-struct Locator<'a> {
-    source: &'a SuiteSource,
+/// Words errors found after parsing: the file, the position of the value at fault, and the case.
+struct At<'a> {
+    origin: &'a str,
 }
 
-impl Locator<'_> {
-    /// An error at `key` in the block that starts at `anchor` (e.g. a fixture's `name:` line).
-    fn error_after(&self, anchor: &str, key: &str, message: impl Into<String>) -> SuiteError {
-        let text = &self.source.text;
-        let anchor_at = find_line(text, 1, anchor);
-        let from = anchor_at.map_or(1, |(line, _)| line);
-        let position = find_line(text, from, key).or(anchor_at);
-        SuiteError::Invalid(Located::at(&self.source.origin, position, message))
-    }
-
-    fn error(&self, case: Option<&str>, key: &str, message: impl Into<String>) -> SuiteError {
-        let text = &self.source.text;
-        let case_line = case.and_then(|c| find_line(text, 1, &format!("name: {c}")));
-        let from = case_line.map_or(1, |(line, _)| line);
-        let position = find_line(text, from, key).or(case_line);
+impl At<'_> {
+    fn error(&self, span: Span, case: Option<&str>, message: impl Into<String>) -> SuiteError {
         let message = match case {
             Some(c) => format!("case `{c}`: {}", message.into()),
             None => message.into(),
         };
-        SuiteError::Invalid(Located::at(&self.source.origin, position, message))
+        SuiteError::Invalid(YamlError::new(self.origin, span, message))
     }
 }
 

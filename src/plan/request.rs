@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::{DEFAULT_MAX_BODY, DEFAULT_REQUEST_TIMEOUT};
 use crate::checks::StatusExpect;
-use crate::suite::{ExpectSpec, RequestSpec, SuiteSpec};
+use crate::suite::{ExpectSpec, RequestSpec, Span, Spanned, SuiteSpec};
 use crate::template::{Scope, TextTemplate, ValueTemplate};
 
 /// A request whose templated parts are compiled.
@@ -59,34 +59,44 @@ pub enum BodyPlan {
     Text(TextTemplate),
 }
 
-/// A problem with one field: the YAML key to point at, and the message.
-pub type FieldError = (&'static str, String);
+/// A problem found after parsing: the position of the value at fault, and the message.
+pub type FieldError = (Span, String);
 
+/// Compiles a request: method, URL, headers, query and body templates, timeout and statuses.
 pub fn plan_request(
-    req: &RequestSpec,
+    req: &Spanned<RequestSpec>,
     suite: &SuiteSpec,
     scope: &Scope,
 ) -> Result<RequestPlan, FieldError> {
-    let method_text = req.method.as_deref().unwrap_or("GET").to_ascii_uppercase();
-    let method = Method::from_bytes(method_text.as_bytes())
-        .map_err(|_| ("method:", format!("`{method_text}` is not an HTTP method")))?;
-    let url = match (&req.path, &req.url) {
-        (Some(path), None) => {
-            UrlPlan::Path(TextTemplate::compile(path, scope).map_err(|e| ("path:", e.to_string()))?)
+    let method = match &req.method {
+        Some(text) => {
+            let upper = text.to_ascii_uppercase();
+            Method::from_bytes(upper.as_bytes())
+                .map_err(|_| (text.span, format!("`{upper}` is not an HTTP method")))?
         }
+        None => Method::GET,
+    };
+    let compile_text =
+        |t: &Spanned<String>| TextTemplate::compile(t, scope).map_err(|e| (t.span, e.to_string()));
+    let url = match (&req.path, &req.url) {
+        (Some(path), None) => UrlPlan::Path(compile_text(path)?),
         (None, Some(url)) => {
             if !(url.starts_with("http://") || url.starts_with("https://") || url.starts_with("{{"))
             {
-                return Err(("url:", format!("`{url}` is not an absolute http(s) URL; use `path` for a path on the target")));
+                let message = format!(
+                    "`{}` is not an absolute http(s) URL; use `path` for a path on the target",
+                    url.as_str()
+                );
+                return Err((url.span, message));
             }
-            UrlPlan::Absolute(
-                TextTemplate::compile(url, scope).map_err(|e| ("url:", e.to_string()))?,
-            )
+            UrlPlan::Absolute(compile_text(url)?)
         }
-        (Some(_), Some(_)) => return Err(("url:", "give either `path` or `url`, not both".into())),
+        (Some(_), Some(url)) => {
+            return Err((url.span, "give either `path` or `url`, not both".into()))
+        }
         (None, None) => {
             return Err((
-                "request:",
+                req.span,
                 "the request needs a `path` (joined to the base URL) or an absolute `url`".into(),
             ))
         }
@@ -99,13 +109,12 @@ pub fn plan_request(
         .filter(|(k, _)| !req.headers.keys().any(|own| own.eq_ignore_ascii_case(k)));
     for (name, value) in merged.chain(req.headers.iter()) {
         let header = HeaderName::from_bytes(name.as_bytes())
-            .map_err(|_| ("headers:", format!("`{name}` is not a valid header name")))?;
-        let template =
-            TextTemplate::compile(value, scope).map_err(|e| ("headers:", e.to_string()))?;
+            .map_err(|_| (value.span, format!("`{name}` is not a valid header name")))?;
+        let template = compile_text(value)?;
         let plan = if template.is_literal() {
             HeaderPlan::Static(HeaderValue::from_str(value).map_err(|_| {
                 (
-                    "headers:",
+                    value.span,
                     format!("the value of `{name}` is not a valid header value"),
                 )
             })?)
@@ -118,36 +127,32 @@ pub fn plan_request(
         .query
         .iter()
         .map(|(k, v)| {
-            Ok((
-                k.clone(),
-                ValueTemplate::compile(v, scope).map_err(|e| ("query:", e.to_string()))?,
-            ))
+            let template = ValueTemplate::compile(v, scope).map_err(|e| (v.span, e.to_string()))?;
+            Ok((k.clone(), template))
         })
         .collect::<Result<Vec<_>, FieldError>>()?;
     let body = match (&req.json, &req.body) {
         (Some(json), None) => BodyPlan::Json(
-            ValueTemplate::compile(json, scope).map_err(|e| ("json:", e.to_string()))?,
+            ValueTemplate::compile(json, scope).map_err(|e| (json.span, e.to_string()))?,
         ),
-        (None, Some(text)) => BodyPlan::Text(
-            TextTemplate::compile(text, scope).map_err(|e| ("body:", e.to_string()))?,
-        ),
-        (Some(_), Some(_)) => {
-            return Err(("body:", "give either `json` or `body`, not both".into()))
+        (None, Some(text)) => BodyPlan::Text(compile_text(text)?),
+        (Some(_), Some(text)) => {
+            return Err((text.span, "give either `json` or `body`, not both".into()))
         }
         (None, None) => BodyPlan::Empty,
     };
-    let timeout = req
-        .timeout
-        .or(suite.defaults.timeout)
-        .map_or(DEFAULT_REQUEST_TIMEOUT, |d| d.0);
-    if timeout.is_zero() {
-        return Err((
-            "timeout:",
-            "a request timeout must be greater than zero".into(),
-        ));
-    }
-    let expect = expect_of(req.expect.as_ref().or(suite.defaults.expect.as_ref()))
-        .map_err(|m| ("expect:", m))?;
+    let timeout = match req.timeout.as_ref().or(suite.defaults.timeout.as_ref()) {
+        Some(t) if t.0.is_zero() => {
+            let message = "a request timeout must be greater than zero";
+            return Err((t.span, message.into()));
+        }
+        Some(t) => t.0,
+        None => DEFAULT_REQUEST_TIMEOUT,
+    };
+    let expect = match req.expect.as_ref().or(suite.defaults.expect.as_ref()) {
+        Some(e) => expect_of(e).map_err(|m| (e.span, m))?,
+        None => StatusExpect::default(),
+    };
     let max_body = suite.defaults.max_body.map_or(DEFAULT_MAX_BODY, |b| {
         usize::try_from(b.0).unwrap_or(usize::MAX)
     });
@@ -163,8 +168,8 @@ pub fn plan_request(
     })
 }
 
-fn expect_of(spec: Option<&ExpectSpec>) -> Result<StatusExpect, String> {
-    match spec.and_then(|e| e.status.as_ref()) {
+fn expect_of(spec: &ExpectSpec) -> Result<StatusExpect, String> {
+    match &spec.status {
         Some(status) => StatusExpect::parse(status),
         None => Ok(StatusExpect::default()),
     }

@@ -7,7 +7,10 @@ use super::request::{plan_request, FieldError, RequestPlan};
 use crate::checks::{Check, CheckSpec, StatusExpect};
 use crate::extract::Extractor;
 use crate::fixtures::{Fixtures, RustSetup};
-use crate::suite::{FixtureScope, FixtureSpec, RequestSpec, StepSpec, SuiteSpec};
+use crate::suite::suggest::nearest;
+use crate::suite::{
+    ExtractSpec, FixtureScope, FixtureSpec, RequestSpec, Spanned, StepSpec, SuiteSpec,
+};
 use crate::template::{Scope, ValueTemplate};
 
 /// One request with what is taken from and checked on its response.
@@ -55,10 +58,10 @@ pub fn plan_step(
     scope: &Scope,
     fixtures: &Fixtures,
 ) -> Result<StepPlan, FieldError> {
-    let name = step
-        .name
-        .clone()
-        .unwrap_or_else(|| fallback_name.to_string());
+    let name = match &step.name {
+        Some(name) => name.clone(),
+        None => Spanned::new(fallback_name.to_string(), step.request.span),
+    };
     plan_exchange(
         &name,
         &step.request,
@@ -72,32 +75,36 @@ pub fn plan_step(
 
 /// Compiles a request with its extractions and checks.
 pub fn plan_exchange(
-    name: &str,
-    request: &RequestSpec,
-    extract: &BTreeMap<String, crate::extract::ExtractSpec>,
-    checks: &[CheckSpec],
+    name: &Spanned<String>,
+    request: &Spanned<RequestSpec>,
+    extract: &BTreeMap<String, Spanned<ExtractSpec>>,
+    checks: &[Spanned<CheckSpec>],
     suite: &SuiteSpec,
     scope: &Scope,
     fixtures: &Fixtures,
 ) -> Result<StepPlan, FieldError> {
     if name.is_empty() || name.contains(['/', ':']) || name.contains(char::is_whitespace) {
         return Err((
-            "name:",
-            format!("step name `{name}` must be non-empty, without spaces, `/` or `:`"),
+            name.span,
+            format!(
+                "step name `{}` must be non-empty, without spaces, `/` or `:`",
+                name.as_str()
+            ),
         ));
     }
+    let name = name.as_str();
     let request = plan_request(request, suite, scope)?;
     let extract: Vec<Extractor> = extract
         .iter()
         .map(|(var, spec)| {
-            Extractor::compile(var, spec).map_err(|e| ("extract:", format!("step `{name}`: {e}")))
+            Extractor::compile(var, spec).map_err(|e| (spec.span, format!("step `{name}`: {e}")))
         })
         .collect::<Result<_, _>>()?;
     let checks: Vec<Check> = checks
         .iter()
         .map(|spec| {
             Check::compile_in(spec, fixtures.checks(), Some(scope))
-                .map_err(|e| ("checks:", format!("step `{name}`: {e}")))
+                .map_err(|e| (spec.span, format!("step `{name}`: {e}")))
         })
         .collect::<Result<_, _>>()?;
     let keep_body = !extract.is_empty() || checks.iter().any(Check::needs_body);
@@ -123,13 +130,13 @@ pub fn plan_fixture(
         Some(rust_name) => {
             if !spec.setup.is_empty() {
                 return Err((
-                    "rust:",
+                    rust_name.span,
                     format!("fixture `{name}`: give either `rust` or `setup` steps, not both"),
                 ));
             }
             let setup = fixtures.setup(rust_name).ok_or_else(|| {
                 let known = fixtures.setup_names();
-                let hint = match crate::yaml::nearest(rust_name, &known) {
+                let hint = match nearest(rust_name, &known) {
                     Some(best) => format!(", did you mean `{best}`?"),
                     None if known.is_empty() => {
                         "; none are registered (Harness::setup)".to_string()
@@ -137,8 +144,11 @@ pub fn plan_fixture(
                     None => format!("; registered: {}", known.join(", ")),
                 };
                 (
-                    "rust:",
-                    format!("fixture `{name}`: no Rust set-up fixture named `{rust_name}`{hint}"),
+                    rust_name.span,
+                    format!(
+                        "fixture `{name}`: no Rust set-up fixture named `{}`{hint}",
+                        rust_name.as_str()
+                    ),
                 )
             })?;
             Some(setup.clone())
@@ -151,7 +161,10 @@ pub fn plan_fixture(
         .map(|(var, value)| {
             ValueTemplate::compile(value, scope)
                 .map(|t| (var.clone(), t))
-                .map_err(|e| ("vars:", format!("fixture `{name}`: variable `{var}`: {e}")))
+                .map_err(|e| {
+                    let message = format!("fixture `{name}`: variable `{var}`: {e}");
+                    (value.span, message)
+                })
         })
         .collect::<Result<_, _>>()?;
     // A fixture's steps keep their bodies: a failed set-up shows the start of the body.
@@ -168,20 +181,16 @@ pub fn plan_fixture(
             })
             .collect::<Result<Vec<_>, _>>()
     };
-    let refresh_on = spec
-        .refresh_on
-        .as_ref()
-        .map(StatusExpect::parse)
-        .transpose()
-        .map_err(|e| {
-            (
-                "refresh_on:",
-                format!(
-                    "fixture `{name}`: {}",
-                    e.replace("expect.status", "refresh_on")
-                ),
-            )
-        })?;
+    let refresh_on = match &spec.refresh_on {
+        Some(status) => Some(StatusExpect::parse(status).map_err(|e| {
+            let message = format!(
+                "fixture `{name}`: {}",
+                e.replace("expect.status", "refresh_on")
+            );
+            (status.span, message)
+        })?),
+        None => None,
+    };
     Ok(FixturePlan {
         key: format!("{suite_name}::{name}"),
         name: name.to_string(),
@@ -206,12 +215,15 @@ pub fn declared_variables(suite: &SuiteSpec, fixtures: &Fixtures) -> Vec<String>
         names.extend(fixture.vars.keys().cloned());
         extracted(&fixture.setup, &mut names);
         extracted(&fixture.teardown, &mut names);
-        if let Some(setup) = fixture.rust.as_deref().and_then(|r| fixtures.setup(r)) {
+        if let Some(setup) = fixture.rust.as_ref().and_then(|r| fixtures.setup(r)) {
             names.extend(setup.provides.iter().cloned());
         }
     }
     for case in &suite.cases {
-        extracted(case.steps.as_deref().unwrap_or_default(), &mut names);
+        extracted(
+            case.steps.as_ref().map_or(&[][..], |s| s.as_slice()),
+            &mut names,
+        );
     }
     names.sort();
     names.dedup();

@@ -159,6 +159,10 @@ impl<'de> serde_de::Deserializer<'de> for &'de Spanned<Node> {
         if name == span::NAME {
             return visitor.visit_newtype_struct(SpannedDe::node(self));
         }
+        if name == super::raw::NAME {
+            super::raw::HANDED.with(|slot| *slot.borrow_mut() = Some(self.clone()));
+            return visitor.visit_unit().map_err(at(self.span));
+        }
         visitor.visit_newtype_struct(self).map_err(at(self.span))
     }
 

@@ -6,7 +6,10 @@ use serde::Deserialize;
 
 use std::path::PathBuf;
 
+use super::node::Node;
+use super::raw::Raw;
 use super::rules::Rules;
+use super::span::{Span, Spanned};
 use super::values::{ByteSize, HumanDuration};
 
 /// A YAML/JSON value as written; templated strings are compiled later.
@@ -17,7 +20,7 @@ pub type Json = serde_json::Value;
 #[serde(deny_unknown_fields)]
 pub struct SuiteSpec {
     /// The suite's name, the first half of every case's `suite::case` id. Defaults to the file stem.
-    pub suite: Option<String>,
+    pub suite: Option<Spanned<String>>,
     /// Free text shown in listings.
     pub description: Option<String>,
     /// Target for this suite when `PERF_BASE_URL` is not set.
@@ -29,14 +32,19 @@ pub struct SuiteSpec {
     pub defaults: RequestDefaults,
     /// Named data factories, used as `{{ factory.NAME }}`.
     #[serde(default)]
-    pub factories: BTreeMap<String, Json>,
+    pub factories: BTreeMap<String, Spanned<Json>>,
     /// Data files (CSV or JSON) used as `{{ data.NAME.column }}`.
     #[serde(default)]
-    pub data: BTreeMap<String, DataSpec>,
+    pub data: BTreeMap<String, Spanned<DataSpec>>,
     /// Named set-up/tear-down fixtures that cases request with `use:`.
     #[serde(default)]
-    pub fixtures: BTreeMap<String, FixtureSpec>,
-    /// The performance cases.
+    pub fixtures: BTreeMap<String, Spanned<FixtureSpec>>,
+    /// The performance cases as written; [`SuiteSpec::cases`] holds them read.
+    #[serde(rename = "cases")]
+    pub case_nodes: Vec<Raw>,
+    /// The performance cases, read from `case_nodes` by the loader (each case's common keys
+    /// here, its kind's own keys kept for the kind to read).
+    #[serde(skip)]
     pub cases: Vec<CaseSpec>,
 }
 
@@ -46,85 +54,72 @@ pub struct SuiteSpec {
 pub struct RequestDefaults {
     /// Headers added to every request (a case's own headers win).
     #[serde(default)]
-    pub headers: BTreeMap<String, String>,
+    pub headers: BTreeMap<String, Spanned<String>>,
     /// Per-request timeout (default 30s).
-    pub timeout: Option<HumanDuration>,
+    pub timeout: Option<Spanned<HumanDuration>>,
     /// What every response must satisfy unless a case says otherwise.
-    pub expect: Option<ExpectSpec>,
+    pub expect: Option<Spanned<ExpectSpec>>,
     /// Upper bound on one case's whole run (default 120s).
-    pub case_timeout: Option<HumanDuration>,
+    pub case_timeout: Option<Spanned<HumanDuration>>,
     /// The most of one response body kept for checks and extractions (default 10MiB); bodies
     /// are always read to the end and counted, and kept only when a check or extraction
     /// needs them.
     pub max_body: Option<ByteSize>,
 }
 
-/// The kinds of case; each is one file under `exec/`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum KindName {
-    /// N requests one after another.
-    Sequential,
-    /// N requests released at the same instant, for some rounds.
-    Concurrent,
-    /// Rounds of simultaneous requests with fresh data, some interval apart.
-    Burst,
-}
-
-impl KindName {
-    /// The name as written in YAML.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            KindName::Sequential => "sequential",
-            KindName::Concurrent => "concurrent",
-            KindName::Burst => "burst",
-        }
-    }
-}
-
-/// One performance case as written. Kind-specific keys are optional here and checked per kind.
+/// One performance case as written: the keys every case takes. The keys of its kind
+/// (`iterations`, `concurrency`, ...) are kept in [`CaseSpec::settings`] for the kind to read with
+/// a serde type of its own.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CaseSpec {
     /// Unique within the suite; the second half of the `suite::case` id.
-    pub name: String,
+    pub name: Spanned<String>,
     /// Free text shown in listings.
     pub description: Option<String>,
-    /// How the requests are issued.
-    pub kind: KindName,
+    /// How the requests are issued: the name of a kind.
+    pub kind: Spanned<String>,
     /// Run only with `-- --ignored` (stress cases, slow cases).
     #[serde(default)]
     pub ignore: bool,
     /// The measured request (or give `steps`).
-    pub request: Option<RequestSpec>,
+    pub request: Option<Spanned<RequestSpec>>,
     /// Checks on the measured request's response.
     #[serde(default)]
-    pub checks: Vec<CheckSpec>,
+    pub checks: Vec<Spanned<CheckSpec>>,
     /// A measured journey: requests in order, each with its own metrics.
-    pub steps: Option<Vec<StepSpec>>,
+    pub steps: Option<Spanned<Vec<StepSpec>>>,
     /// Fixtures this case requests, set up in this order.
     #[serde(default, rename = "use")]
-    pub uses: Vec<String>,
+    pub uses: Vec<Spanned<String>>,
     /// Give each simulated user a cookie jar of its own.
     pub cookies: Option<bool>,
     /// Bounds carried by the case itself; they win over `thresholds.yaml`.
-    pub thresholds: Option<Rules>,
+    pub thresholds: Option<Spanned<Rules>>,
     /// Upper bound on this case's whole run.
-    pub case_timeout: Option<HumanDuration>,
-    /// sequential: measured requests.
-    pub iterations: Option<u64>,
-    /// sequential: unmeasured requests first.
-    pub warmup: Option<u64>,
-    /// concurrent: requests released together.
-    pub concurrency: Option<u64>,
-    /// concurrent, burst: how many times.
-    pub rounds: Option<u64>,
-    /// concurrent: open a new connection per request inside the measured span.
-    pub fresh_connections: Option<bool>,
-    /// burst: requests fired at once per round.
-    pub size: Option<u64>,
-    /// burst: time from one round's start to the next one's.
-    pub interval: Option<HumanDuration>,
+    pub case_timeout: Option<Spanned<HumanDuration>>,
+    /// The keys of the case's kind, as written.
+    #[serde(skip)]
+    pub settings: KindSettings,
+    /// Where the case's mapping starts.
+    #[serde(skip)]
+    pub span: Span,
+}
+
+/// The keys a case gives its kind, kept with their positions until the kind reads them.
+#[derive(Debug, Clone, Default)]
+pub struct KindSettings {
+    /// The keys and values, in file order.
+    pub entries: Vec<(Spanned<String>, Spanned<Node>)>,
+    /// Where the case's mapping starts (for errors about keys that are missing).
+    pub span: Span,
+}
+
+impl KindSettings {
+    /// The settings as one mapping, for a kind's own serde type to read.
+    pub fn node(&self) -> Spanned<Node> {
+        Spanned::new(Node::Map(self.entries.clone()), self.span)
+    }
 }
 
 /// An HTTP request as written.
@@ -132,25 +127,25 @@ pub struct CaseSpec {
 #[serde(deny_unknown_fields)]
 pub struct RequestSpec {
     /// HTTP method (default GET).
-    pub method: Option<String>,
+    pub method: Option<Spanned<String>>,
     /// Path joined to the base URL.
-    pub path: Option<String>,
+    pub path: Option<Spanned<String>>,
     /// Absolute URL, instead of `path`.
-    pub url: Option<String>,
+    pub url: Option<Spanned<String>>,
     /// Request headers (templated values).
     #[serde(default)]
-    pub headers: BTreeMap<String, String>,
+    pub headers: BTreeMap<String, Spanned<String>>,
     /// Query parameters (templated values).
     #[serde(default)]
-    pub query: BTreeMap<String, Json>,
+    pub query: BTreeMap<String, Spanned<Json>>,
     /// JSON body (templated strings); sets `content-type: application/json`.
-    pub json: Option<Json>,
+    pub json: Option<Spanned<Json>>,
     /// Raw body text (templated).
-    pub body: Option<String>,
+    pub body: Option<Spanned<String>>,
     /// Per-request timeout.
-    pub timeout: Option<HumanDuration>,
+    pub timeout: Option<Spanned<HumanDuration>>,
     /// What the response must satisfy.
-    pub expect: Option<ExpectSpec>,
+    pub expect: Option<Spanned<ExpectSpec>>,
 }
 
 /// Expectations on a response.
@@ -196,7 +191,7 @@ pub struct FixtureSpec {
     /// Variables rendered once per fixture instance, before its steps (e.g. a username used
     /// by both register and login).
     #[serde(default)]
-    pub vars: BTreeMap<String, Json>,
+    pub vars: BTreeMap<String, Spanned<Json>>,
     /// Unmeasured requests run before the case; their extractions become variables.
     #[serde(default)]
     pub setup: Vec<StepSpec>,
@@ -205,9 +200,9 @@ pub struct FixtureSpec {
     pub teardown: Vec<StepSpec>,
     /// Statuses of a measured request that make the fixture set up again and retry once
     /// (e.g. `401` for an expired token).
-    pub refresh_on: Option<StatusSpec>,
+    pub refresh_on: Option<Spanned<StatusSpec>>,
     /// The name of a set-up fixture registered from Rust, instead of `setup` steps.
-    pub rust: Option<String>,
+    pub rust: Option<Spanned<String>>,
 }
 
 /// One request of a fixture or a journey.
@@ -215,15 +210,15 @@ pub struct FixtureSpec {
 #[serde(deny_unknown_fields)]
 pub struct StepSpec {
     /// The step's name: in messages, and `suite::case/name` for a journey step's metrics.
-    pub name: Option<String>,
+    pub name: Option<Spanned<String>>,
     /// The request.
-    pub request: RequestSpec,
+    pub request: Spanned<RequestSpec>,
     /// Values taken from the response into variables.
     #[serde(default)]
-    pub extract: BTreeMap<String, ExtractSpec>,
+    pub extract: BTreeMap<String, Spanned<ExtractSpec>>,
     /// Checks on the response.
     #[serde(default)]
-    pub checks: Vec<CheckSpec>,
+    pub checks: Vec<Spanned<CheckSpec>>,
 }
 
 /// One `checks:` entry as written: exactly one subject (`status`, `header`, `json`,

@@ -137,6 +137,30 @@ pub fn from_node<T: DeserializeOwned>(node: &Spanned<Node>, origin: &str) -> Res
     de::from_node(node).map_err(|e| YamlError::new(origin, e.span(), e.to_string()))
 }
 
+/// Reads a `T` from a node found at `path` in its document (`cases[2]`), so messages name the
+/// place as if the whole document had been read at once.
+pub fn from_node_at<T: DeserializeOwned>(
+    node: &Spanned<Node>,
+    origin: &str,
+    path: &str,
+) -> Result<T, YamlError> {
+    de::from_node(node).map_err(|e| {
+        let inner = e.path();
+        let at = match (path.is_empty(), inner.is_empty()) {
+            (true, _) => inner,
+            (false, true) => path.to_string(),
+            (false, false) if inner.starts_with('[') => format!("{path}{inner}"),
+            (false, false) => format!("{path}.{inner}"),
+        };
+        let message = if at.is_empty() {
+            e.problem().to_string()
+        } else {
+            format!("{at}: {}", e.problem())
+        };
+        YamlError::new(origin, e.span(), message)
+    })
+}
+
 fn options() -> serde_saphyr::Options {
     serde_saphyr::options! {
         budget: serde_saphyr::budget! {
@@ -243,23 +267,6 @@ fn first_indenting_tab(text: &str, from: Span) -> Option<Span> {
             let column = line[..indent].find('\t')?;
             let narrow = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
             Some(Span::new(narrow(i + 1), narrow(column + 1)))
-        })
-}
-
-/// The 1-based line and column of the first occurrence of `needle` (such as `name: submit_20`
-/// or `iterations:`) at or after `from_line`, where it starts a key: at the start of the line's
-/// text or after `{`, `,`, `-` or a space, as in block and flow style alike. For checks made
-/// after parsing by code that does not keep positions yet.
-pub fn find_line(text: &str, from_line: usize, needle: &str) -> Option<(usize, usize)> {
-    text.lines()
-        .enumerate()
-        .skip(from_line.saturating_sub(1))
-        .find_map(|(i, line)| {
-            line.match_indices(needle).find_map(|(at, _)| {
-                let before = line[..at].chars().next_back();
-                matches!(before, None | Some(' ' | '{' | ',' | '-' | '\t'))
-                    .then_some((i + 1, at + 1))
-            })
         })
 }
 

@@ -171,10 +171,3 @@ fn a_suite_file_that_is_a_named_pipe_is_refused_without_waiting_for_a_writer() {
         "pipe.yaml: cannot read file: not a regular file"
     );
 }
-
-#[test]
-fn finds_lines_for_later_checks() {
-    let text = "cases:\n  - name: a\n    kind: burst\n  - name: b\n    size: 3\n";
-    assert_eq!(find_line(text, 1, "name: b"), Some((4, 5)));
-    assert_eq!(find_line(text, 4, "size:"), Some((5, 5)));
-}

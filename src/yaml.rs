@@ -1,2 +1,0 @@
-pub use crate::suite::suggest::nearest;
-pub use crate::suite::yaml::find_line;
