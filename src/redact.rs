@@ -2,6 +2,8 @@
 
 use std::sync::{LazyLock, RwLock};
 
+use aho_corasick::{AhoCorasick, MatchKind};
+
 use regex::Regex;
 
 /// What replaces a hidden value.
@@ -40,14 +42,36 @@ static YAML_FIELD: LazyLock<Regex> = LazyLock::new(|| {
 static QUERY_FIELD: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(&format!(r#"(?i)\b({FIELD}=)[^&\s#;"']+"#)).unwrap());
 
+/// Most distinct secret values remembered. Past it, the redactor masks every long token-like
+/// word instead (see [`Redactor::redact`]): it errs towards hiding too much rather than grow
+/// with every value a long run extracts.
+pub const MAX_SECRETS: usize = 10_000;
+
+/// Token-like words: what the redactor masks when it knows too many secrets to list them.
+static LONG_TOKEN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"[A-Za-z0-9_\-.~+/%=]{16,}").unwrap());
+
 /// Replaces secret values and sensitive fields with `[REDACTED]` in text meant for people.
 ///
-/// Shared across threads as `Arc<Redactor>`: extractions add the secrets they capture while
-/// reports redact with what is known so far.
+/// Shared across threads as `Arc<Redactor>`: set-ups and extractions add the secrets they see
+/// while reports redact with what is known so far. Each value is remembered with the forms it
+/// can take in a message: JSON-escaped, URL-encoded and base64 (standard and URL-safe, padded
+/// or not), so an echoing server cannot print it in another spelling.
 #[derive(Debug, Default)]
 pub struct Redactor {
-    /// Known secret values, longest first so a secret containing another is replaced whole.
-    secrets: RwLock<Vec<String>>,
+    known: RwLock<Known>,
+}
+
+#[derive(Debug, Default)]
+struct Known {
+    /// Secret values as added (deduplicated), to skip work for values seen before.
+    values: std::collections::HashSet<String>,
+    /// Every form of every value: the patterns the matcher looks for.
+    forms: Vec<String>,
+    /// The matcher over `forms`, rebuilt on the next redaction after a change.
+    matcher: Option<AhoCorasick>,
+    /// More than [`MAX_SECRETS`] values were added.
+    overflowed: bool,
 }
 
 impl Redactor {
@@ -57,40 +81,37 @@ impl Redactor {
     }
 
     /// Remembers `value` as secret; values shorter than 4 characters are ignored, as they would
-    /// collide with ordinary text. The JSON-escaped form is remembered too when it differs.
+    /// collide with ordinary text. Cheap for a value already known.
     pub fn add_secret(&self, value: &str) {
         if value.chars().count() < 4 {
             return;
         }
-        let escaped = serde_json::Value::from(value).to_string();
-        let escaped = &escaped[1..escaped.len() - 1];
-        let mut secrets = self
-            .secrets
-            .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        for candidate in [value, escaped] {
-            let key = |s: &String| (std::cmp::Reverse(s.len()), s.clone());
-            if let Err(at) = secrets.binary_search_by_key(&key(&candidate.to_owned()), key) {
-                secrets.insert(at, candidate.to_owned());
+        {
+            let known = self.known.read().unwrap_or_else(|p| p.into_inner());
+            if known.overflowed || known.values.contains(value) {
+                return;
             }
+        }
+        let mut known = self.known.write().unwrap_or_else(|p| p.into_inner());
+        if known.values.len() >= MAX_SECRETS {
+            known.overflowed = true;
+            return;
+        }
+        if known.values.insert(value.to_owned()) {
+            for form in forms(value) {
+                if form.chars().count() >= 4 && !known.forms.contains(&form) {
+                    known.forms.push(form);
+                }
+            }
+            known.matcher = None;
         }
     }
 
-    /// `text` with every known secret value, sensitive header line, bearer token and sensitive
-    /// JSON, YAML or query field value replaced by `[REDACTED]`.
+    /// `text` with every known secret value (in any of its forms), sensitive header line, bearer
+    /// token and sensitive JSON, YAML or query field value replaced by `[REDACTED]`. Redact
+    /// whole texts, then cut them: a secret cut in half no longer matches.
     pub fn redact(&self, text: &str) -> String {
-        let mut out = text.to_owned();
-        {
-            let secrets = self
-                .secrets
-                .read()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            for secret in secrets.iter() {
-                if out.contains(secret.as_str()) {
-                    out = out.replace(secret.as_str(), REDACTED);
-                }
-            }
-        }
+        let mut out = self.replace_known(text);
         let masks: [(&Regex, String); 6] = [
             (&HEADER_LINE, format!("${{1}}{REDACTED}")),
             (&BEARER, format!("${{1}}{REDACTED}")),
@@ -106,6 +127,75 @@ impl Redactor {
         }
         out
     }
+
+    fn replace_known(&self, text: &str) -> String {
+        {
+            let known = self.known.read().unwrap_or_else(|p| p.into_inner());
+            if known.matcher.is_some() || known.forms.is_empty() {
+                return known.replace(text);
+            }
+        }
+        let mut known = self.known.write().unwrap_or_else(|p| p.into_inner());
+        if known.matcher.is_none() {
+            // Longest first, so a secret containing another is replaced whole.
+            known.matcher = AhoCorasick::builder()
+                .match_kind(MatchKind::LeftmostLongest)
+                .build(&known.forms)
+                .ok();
+        }
+        known.replace(text)
+    }
+}
+
+impl Known {
+    fn replace(&self, text: &str) -> String {
+        let mut out = match &self.matcher {
+            Some(matcher) => {
+                let replacements = vec![REDACTED; self.forms.len()];
+                matcher.replace_all(text, &replacements)
+            }
+            None => text.to_owned(),
+        };
+        if self.overflowed {
+            out = LONG_TOKEN.replace_all(&out, REDACTED).into_owned();
+        }
+        out
+    }
+}
+
+/// The spellings a secret can take in text: as is, JSON-escaped, URL-encoded, base64.
+fn forms(value: &str) -> Vec<String> {
+    use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+    use base64::Engine;
+    let escaped = serde_json::Value::from(value).to_string();
+    let mut forms = vec![
+        value.to_owned(),
+        escaped[1..escaped.len() - 1].to_owned(),
+        percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC)
+            .to_string(),
+        // Form encoding writes spaces as `+`.
+        percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC)
+            .to_string()
+            .replace("%20", "+"),
+    ];
+    for engine in [&STANDARD, &STANDARD_NO_PAD, &URL_SAFE, &URL_SAFE_NO_PAD] {
+        forms.push(engine.encode(value));
+    }
+    forms.sort();
+    forms.dedup();
+    forms
+}
+
+/// Words that make a name (a variable, a data column, a JSON field) look like a credential.
+const SECRET_WORDS: [&str; 8] = [
+    "token", "secret", "password", "passwd", "key", "session", "cookie", "auth",
+];
+
+/// True when a name (a variable, a data-file column, a JSON field) suggests its value is a
+/// credential.
+pub fn name_looks_secret(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    SECRET_WORDS.iter().any(|word| lower.contains(word))
 }
 
 /// True for header names whose values are never shown: authorization, cookie, set-cookie,

@@ -140,6 +140,29 @@ impl DataSet {
         self.rows.get(usize::try_from(index).ok()?)
     }
 
+    /// The values of columns and JSON fields named like credentials (`password`, `api_key`,
+    /// `token`, ...), in every row: secrets the redactor must know before any request is sent.
+    pub fn secret_values(&self) -> Vec<String> {
+        fn walk(value: &Json, secret: bool, out: &mut Vec<String>) {
+            match value {
+                Json::Object(fields) => {
+                    for (key, value) in fields {
+                        walk(value, secret || crate::redact::name_looks_secret(key), out);
+                    }
+                }
+                Json::Array(items) => items.iter().for_each(|v| walk(v, secret, out)),
+                Json::String(text) if secret => out.push(text.clone()),
+                Json::Number(n) if secret => out.push(n.to_string()),
+                _ => {}
+            }
+        }
+        let mut out = Vec::new();
+        for row in self.rows.iter() {
+            walk(row, false, &mut out);
+        }
+        out
+    }
+
     /// The data set's name, as declared under `data:`.
     pub fn name(&self) -> &str {
         &self.name

@@ -6,7 +6,7 @@ use futures::future::join_all;
 
 use super::run::{plain_text, CaseRun, User};
 use super::{ExecError, RunContext};
-use crate::extract::name_looks_secret;
+use crate::redact::name_looks_secret;
 use crate::fixtures::SetupContext;
 use crate::plan::FixturePlan;
 use crate::suite::FixtureScope;

@@ -27,16 +27,6 @@ pub struct Extractor {
     secret: bool,
 }
 
-/// Words that make a variable name secret unless `secret: false` says otherwise.
-const SECRET_WORDS: [&str; 8] = [
-    "token", "secret", "password", "passwd", "key", "session", "cookie", "auth",
-];
-
-/// True when a variable name suggests its value is a credential.
-pub fn name_looks_secret(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    SECRET_WORDS.iter().any(|word| lower.contains(word))
-}
 
 impl Extractor {
     /// Compiles the entry `name: spec`; errors start with "extract `name`:" and give the reason.
@@ -53,7 +43,9 @@ impl Extractor {
             ),
             _ => return Err(fail("give exactly one of json, header, regex".into())),
         };
-        let secret = spec.secret.unwrap_or_else(|| name_looks_secret(name));
+        // Every extracted value is secret unless the suite says otherwise: what a server hands
+        // out (a token under any name, a session id) is not the harness's to print.
+        let secret = spec.secret.unwrap_or(true);
         Ok(Self {
             name: name.to_owned(),
             source,
@@ -241,7 +233,7 @@ mod tests {
     }
 
     #[test]
-    fn secrecy_follows_the_name_unless_explicit() {
+    fn extracted_values_are_secret_unless_marked_otherwise() {
         let secret =
             |name: &str, yaml: &str| Extractor::compile(name, &spec(yaml)).unwrap().is_secret();
         for name in [
@@ -257,7 +249,8 @@ mod tests {
         ] {
             assert!(secret(name, "json: /a"), "{name}");
         }
-        assert!(!secret("user_id", "json: /a"));
+        assert!(secret("access", "json: /a"));
+        assert!(secret("user_id", "json: /a"));
         assert!(!secret("token", "{ json: /a, secret: false }"));
         assert!(secret("order", "{ json: /a, secret: true }"));
     }
