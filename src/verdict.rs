@@ -119,14 +119,16 @@ fn latency(latency: &Latency, metric: Metric) -> Option<Duration> {
     })
 }
 
-/// `status 500 x25, timeout x3`: most frequent first, then by name.
+/// `status 500 x25, timeout x3`: most frequent first, then by cause (the summary's order).
 fn error_causes(summary: &Summary) -> String {
-    let mut causes: Vec<(&String, &usize)> = summary.error_causes.iter().collect();
-    causes.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-    let listed: Vec<String> = causes
+    let mut listed: Vec<String> = summary
+        .error_causes
         .iter()
         .map(|(cause, n)| format!("{cause} x{n}"))
         .collect();
+    if summary.other_causes > 0 {
+        listed.push(format!("other causes x{}", summary.other_causes));
+    }
     if listed.is_empty() {
         "none".to_string()
     } else {

@@ -1,7 +1,8 @@
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use super::*;
+use crate::sample::ErrorCause;
+use crate::stats::Precision;
 use crate::thresholds::Thresholds;
 use crate::units::Ratio;
 
@@ -19,6 +20,7 @@ fn latency(p95: Duration) -> Latency {
         p99: ms(400),
         max: ms(500),
         stddev: ms(20),
+        precision: Precision::Exact,
     }
 }
 
@@ -27,11 +29,13 @@ fn summary() -> Summary {
         requests: 100,
         ok: 100,
         errors: 0,
-        error_causes: BTreeMap::new(),
+        error_causes: Vec::new(),
+        other_causes: 0,
         latency: Some(latency(ms(90))),
         throughput: Some(50.0),
         wall: Some(ms(800)),
         elapsed: ms(2000),
+        bytes: 0,
     }
 }
 
@@ -87,11 +91,11 @@ fn error_rate_miss_lists_causes() {
     let mut s = summary();
     s.ok = 50;
     s.errors = 50;
-    s.error_causes = BTreeMap::from([
-        ("status 500".to_string(), 25),
-        ("timeout".to_string(), 5),
-        ("status 404".to_string(), 20),
-    ]);
+    s.error_causes = vec![
+        (ErrorCause::Status(500), 25),
+        (ErrorCause::Status(404), 20),
+        (ErrorCause::Timeout, 5),
+    ];
     let verdict = judge(&s, &[builtin_error_rate()]);
     assert_eq!(
         verdict.to_string(),
@@ -159,7 +163,7 @@ fn no_successful_requests_misses_latency_bounds() {
     s.ok = 0;
     s.errors = 100;
     s.latency = None;
-    s.error_causes = BTreeMap::from([("connection refused".to_string(), 100)]);
+    s.error_causes = vec![(ErrorCause::ConnectionRefused, 100)];
     let b = [
         bound(Metric::P95, Limit::AtMost(ms(100)), "p"),
         builtin_error_rate(),
