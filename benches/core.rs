@@ -1,4 +1,5 @@
-//! Speed of the pure core: statistics over 1 M samples, template rendering, suite parsing.
+//! Speed of the pure core: recording and summarising 1 M requests, template rendering, suite
+//! parsing.
 //!
 //! `cargo bench --bench core`
 
@@ -6,6 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
+use loadgate::record::Series;
 use loadgate::sample::{ErrorCause, Outcome, Sample, Samples};
 use loadgate::stats::Summary;
 use loadgate::template::{RenderContext, Scope, ValueTemplate};
@@ -37,8 +39,52 @@ fn million_samples() -> Samples {
     }
 }
 
+/// What a virtual user does per request: one `record_ok` or `record_error`.
+fn record(series: &mut Series, samples: &Samples) {
+    for sample in &samples.requests {
+        match &sample.outcome {
+            Outcome::Ok => series.record_ok(sample.start, sample.latency, 512),
+            Outcome::Error(cause) => series.record_error(sample.start, sample.latency, cause, 0),
+        }
+    }
+}
+
+fn recording(c: &mut Criterion) {
+    let samples = million_samples();
+    // Into a series already past the exact limit and spanning the 10 s: the steady state.
+    let mut series = Series::new(Duration::from_secs(30));
+    record(&mut series, &samples);
+    c.bench_function("record 1M requests into a warm series", |b| {
+        b.iter(|| record(black_box(&mut series), black_box(&samples)))
+    });
+    c.bench_function("record 1M requests into a new series", |b| {
+        b.iter(|| {
+            let mut series = Series::new(Duration::from_secs(30));
+            record(&mut series, black_box(&samples));
+            series
+        })
+    });
+}
+
 fn statistics(c: &mut Criterion) {
     let samples = million_samples();
+    let mut series = Series::new(Duration::from_secs(30));
+    record(&mut series, &samples);
+    c.bench_function("summary of a 1M-request series", |b| {
+        b.iter(|| Summary::of(black_box(&series), Duration::from_secs(10)))
+    });
+    let mut small = Series::new(Duration::from_secs(30));
+    record(
+        &mut small,
+        &Samples {
+            requests: samples.requests[..100_000].to_vec(),
+            ..Samples::default()
+        },
+    );
+    c.bench_function(
+        "summary of a 100k-request series (exact percentiles)",
+        |b| b.iter(|| Summary::of(black_box(&small), Duration::from_secs(1))),
+    );
     c.bench_function("summary of 1M samples", |b| {
         b.iter(|| Summary::from_samples(black_box(&samples)))
     });
@@ -80,5 +126,5 @@ fn parsing(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, statistics, templates, parsing);
+criterion_group!(benches, recording, statistics, templates, parsing);
 criterion_main!(benches);

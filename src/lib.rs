@@ -8,7 +8,8 @@
 //!   request), [`thresholds`] (the NFR bounds);
 //! - [`plan`]: a validated, compiled suite, no I/O;
 //! - [`exec`]: one file per case kind, producing [`sample`]s; [`extract`], [`checks`] judge
-//!   responses after the timer stops;
+//!   responses after the timer stops; [`record`] holds what requests leave behind in bounded
+//!   memory;
 //! - [`stats`] -> [`verdict`] -> [`report`], with [`redact`] keeping secrets out of every output;
 //! - [`harness`]: the libtest-mimic runner; [`target`] picks the server, by default the embedded
 //!   [`reference_api`].
@@ -21,6 +22,7 @@ pub mod files;
 pub mod fixtures;
 pub mod harness;
 pub mod plan;
+pub mod record;
 pub mod redact;
 #[cfg(feature = "reference-api")]
 pub mod reference_api;

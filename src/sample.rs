@@ -3,6 +3,8 @@
 use std::fmt;
 use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
+
 /// One measured request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sample {
@@ -30,8 +32,9 @@ pub enum Outcome {
     Error(ErrorCause),
 }
 
-/// Why a request counts as an error. `Display` gives the key errors are counted under.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// Why a request counts as an error. `Display` gives the text reports show.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ErrorCause {
     /// The status was not one the request expects.
     Status(u16),

@@ -1,88 +1,144 @@
-//! Samples -> summary: counts, error causes, latency statistics, throughput and wall time.
+//! Recorded series -> summary: counts, error causes, latency statistics, throughput and wall time.
 //!
-//! Latency statistics use only successful samples; an error's latency says little about the
+//! Latency statistics use only successful requests; an error's latency says little about the
 //! service's speed (a refused connection is fast, a timeout is the timeout).
 //!
-//! Percentiles follow statrs's `OrderStatistics::quantile`, which is Hyndman & Fan (1996)
+//! Minimum, maximum, mean and standard deviation are always exact: a [`Series`] keeps the exact
+//! extremes and integer sums of nanoseconds and their squares. Percentiles are exact while the
+//! series still holds every latency (up to [`EXACT_LIMIT`](crate::record::EXACT_LIMIT)
+//! successes) and come from its HDR histogram past that; [`Precision`] says which.
+//!
+//! Exact percentiles follow statrs's `OrderStatistics::quantile`, which is Hyndman & Fan (1996)
 //! definition 8 (R's `quantile(type = 8)`, numpy's `method="median_unbiased"`): for `n` sorted
 //! values `x[1..=n]` and a fraction `p`, `h = (n + 1/3) p + 1/3`, and the percentile interpolates
 //! linearly between `x[floor(h)]` and `x[floor(h) + 1]`, clamped to the minimum and maximum. It is
 //! approximately median-unbiased whatever the distribution, and with one sample every
-//! percentile is that sample.
+//! percentile is that sample. Histogram percentiles are HDR's: the highest value equivalent to
+//! the nearest-rank latency, so at or above it by less than one bucket (0.1 % of the value, or
+//! 512 ns below about 0.5 ms), clamped to the exact minimum and maximum.
+//!
+//! Serialized durations are integer nanoseconds, in fields named `*_ns`.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
-use statrs::statistics::{Data, OrderStatistics, Statistics};
+use serde::{Deserialize, Serialize};
+use statrs::statistics::{Data, OrderStatistics};
 
-use crate::sample::{Outcome, Samples};
+use crate::record::{Series, SIGNIFICANT_DIGITS};
+use crate::sample::{ErrorCause, Outcome, Samples};
+use crate::units::nanos;
 
 /// What one case's measured span amounts to; the input to a verdict.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
     /// Every measured request, successful or not.
-    pub requests: usize,
+    pub requests: u64,
     /// Requests that met every expectation.
-    pub ok: usize,
+    pub ok: u64,
     /// Requests that count as errors.
-    pub errors: usize,
-    /// Error count per cause, keyed by the cause's `Display` (`status 500`, `timeout`).
-    pub error_causes: BTreeMap<String, usize>,
+    pub errors: u64,
+    /// Error count per cause, most frequent first, then by cause.
+    pub error_causes: Vec<(ErrorCause, u64)>,
+    /// Errors not listed in `error_causes`: their cause arrived after the series had counted
+    /// [`MAX_CAUSES`](crate::record::MAX_CAUSES) distinct causes.
+    pub other_causes: u64,
     /// Latency statistics over successful requests; `None` when none succeeded.
     pub latency: Option<Latency>,
     /// All requests divided by elapsed seconds; `None` when the elapsed time is zero.
     pub throughput: Option<f64>,
     /// The slowest round's wall time; `None` when the case has no rounds.
+    #[serde(rename = "wall_ns", with = "nanos::option")]
     pub wall: Option<Duration>,
     /// The whole measured span.
+    #[serde(rename = "elapsed_ns", with = "nanos")]
     pub elapsed: Duration,
+    /// Response bytes received, all requests.
+    pub bytes: u64,
 }
 
 /// Latency statistics over successful requests.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Latency {
-    /// Fastest request.
+    /// Fastest request, exact.
+    #[serde(rename = "min_ns", with = "nanos")]
     pub min: Duration,
-    /// Arithmetic mean.
+    /// Arithmetic mean, exact (rounded to the nanosecond).
+    #[serde(rename = "mean_ns", with = "nanos")]
     pub mean: Duration,
-    /// Median (Hyndman & Fan definition 8, like every percentile here).
+    /// Median; see `precision`.
+    #[serde(rename = "p50_ns", with = "nanos")]
     pub p50: Duration,
     /// 90th percentile.
+    #[serde(rename = "p90_ns", with = "nanos")]
     pub p90: Duration,
     /// 95th percentile.
+    #[serde(rename = "p95_ns", with = "nanos")]
     pub p95: Duration,
     /// 99th percentile.
+    #[serde(rename = "p99_ns", with = "nanos")]
     pub p99: Duration,
-    /// Slowest request.
+    /// Slowest request, exact.
+    #[serde(rename = "max_ns", with = "nanos")]
     pub max: Duration,
-    /// Sample standard deviation (divides by `n - 1`); zero for a single sample.
+    /// Sample standard deviation (divides by `n - 1`), exact; zero for a single sample.
+    #[serde(rename = "stddev_ns", with = "nanos")]
     pub stddev: Duration,
+    /// How exact the percentiles are.
+    pub precision: Precision,
+}
+
+/// How the percentiles of a [`Latency`] were computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Precision {
+    /// From every latency, by Hyndman & Fan definition 8.
+    Exact,
+    /// From the HDR histogram, to this many significant decimal digits (and 512 ns at least:
+    /// the histogram tells 1 us apart).
+    Histogram {
+        /// Significant decimal digits (3: within 0.1 %).
+        significant_digits: u8,
+    },
 }
 
 impl Summary {
-    /// Summarises one case's samples.
+    /// Summarises one series over a measured span of `elapsed`.
+    pub fn of(series: &Series, elapsed: Duration) -> Self {
+        let elapsed_secs = elapsed.as_secs_f64();
+        Summary {
+            requests: series.requests(),
+            ok: series.ok(),
+            errors: series.errors(),
+            error_causes: series
+                .causes()
+                .into_iter()
+                .map(|(cause, n)| (cause.clone(), n))
+                .collect(),
+            other_causes: series.other_causes(),
+            latency: Latency::of(series),
+            throughput: (elapsed_secs > 0.0).then(|| series.requests() as f64 / elapsed_secs),
+            wall: series.slowest_round(),
+            elapsed,
+            bytes: series.bytes(),
+        }
+    }
+
+    /// Summarises one case's samples by recording them into a [`Series`] first.
     pub fn from_samples(samples: &Samples) -> Self {
-        let mut error_causes = BTreeMap::new();
-        let mut ok_nanos = Vec::with_capacity(samples.requests.len());
+        let max = samples.requests.iter().map(|s| s.latency).max();
+        let mut series = Series::new(max.unwrap_or_default());
         for sample in &samples.requests {
             match &sample.outcome {
-                Outcome::Ok => ok_nanos.push(sample.latency.as_nanos() as f64),
-                Outcome::Error(cause) => *error_causes.entry(cause.to_string()).or_insert(0) += 1,
+                Outcome::Ok => series.record_ok(sample.start, sample.latency, 0),
+                Outcome::Error(cause) => {
+                    series.record_error(sample.start, sample.latency, cause, 0)
+                }
             }
         }
-        let requests = samples.requests.len();
-        let ok = ok_nanos.len();
-        let elapsed_secs = samples.elapsed.as_secs_f64();
-        Summary {
-            requests,
-            ok,
-            errors: requests - ok,
-            error_causes,
-            latency: Latency::from_nanos(ok_nanos),
-            throughput: (elapsed_secs > 0.0).then(|| requests as f64 / elapsed_secs),
-            wall: samples.rounds.iter().max().copied(),
-            elapsed: samples.elapsed,
+        for &wall in &samples.rounds {
+            series.record_round(wall);
         }
+        Summary::of(&series, samples.elapsed)
     }
 
     /// Errors divided by requests; 0 when there were no requests.
@@ -96,33 +152,61 @@ impl Summary {
 }
 
 impl Latency {
-    /// Statistics over latencies in nanoseconds; `None` when there are none.
-    fn from_nanos(nanos: Vec<f64>) -> Option<Self> {
-        if nanos.is_empty() {
-            return None;
-        }
-        let mean = nanos.iter().mean();
-        let stddev = if nanos.len() > 1 {
-            nanos.iter().std_dev()
-        } else {
-            0.0
+    /// Statistics over the series' successful latencies; `None` when there are none.
+    fn of(series: &Series) -> Option<Self> {
+        let (min, max) = (series.min()?, series.max()?);
+        let n = u128::from(series.ok());
+        let sum = series.sum_nanos();
+        let mean = Duration::from_nanos(u64::try_from((sum + n / 2) / n).unwrap_or(u64::MAX));
+        let stddev = to_duration(sample_stddev(n, sum, series.sum_squared_nanos()));
+        let (p50, p90, p95, p99, precision) = match series.exact_nanos() {
+            Some(exact) => {
+                let mut values: Vec<f64> = exact.iter().map(|&ns| ns as f64).collect();
+                let mut at = |p: f64| percentile(&mut values, p).map(to_duration);
+                (at(50.0)?, at(90.0)?, at(95.0)?, at(99.0)?, Precision::Exact)
+            }
+            None => {
+                let histogram = series.histogram();
+                let at = |p: f64| {
+                    Duration::from_nanos(histogram.value_at_quantile(p / 100.0)).clamp(min, max)
+                };
+                let precision = Precision::Histogram {
+                    significant_digits: SIGNIFICANT_DIGITS,
+                };
+                (at(50.0), at(90.0), at(95.0), at(99.0), precision)
+            }
         };
-        // One `Data` for every percentile: each selection leaves the values partitioned around
-        // its rank, so later selections work on nearly ordered data instead of starting over.
-        let mut data = Data::new(nanos);
-        let mut at = |p: f64| to_duration(data.quantile(p / 100.0));
-        let (p50, p90, p95, p99) = (at(50.0), at(90.0), at(95.0), at(99.0));
         Some(Latency {
-            min: to_duration(Statistics::min(data.iter())),
-            mean: to_duration(mean),
+            min,
+            mean,
             p50,
             p90,
             p95,
             p99,
-            max: to_duration(Statistics::max(data.iter())),
-            stddev: to_duration(stddev),
+            max,
+            stddev,
+            precision,
         })
     }
+}
+
+/// Sample standard deviation in nanoseconds from `n` values, their sum and their sum of
+/// squares; 0 for fewer than two values.
+///
+/// `n * sum_sq - sum^2` can overflow `u128`, and `sum_sq - sum^2 / n` in floating point loses the
+/// deviation when it is small next to the mean. With `sum = q n + r`, `sum^2 / n = q (sum + r) +
+/// r^2 / n`, so the sum of squared deviations is `sum_sq - q (sum + r)` in exact integers minus a
+/// fraction below `n`.
+fn sample_stddev(n: u128, sum: u128, sum_sq: u128) -> f64 {
+    if n < 2 {
+        return 0.0;
+    }
+    let (q, r) = (sum / n, sum % n);
+    let squared_deviations = match sum.checked_add(r).and_then(|s| q.checked_mul(s)) {
+        Some(whole) => sum_sq.saturating_sub(whole) as f64 - (r * r) as f64 / n as f64,
+        None => sum_sq as f64 - (sum as f64).powi(2) / n as f64,
+    };
+    (squared_deviations.max(0.0) / (n - 1) as f64).sqrt()
 }
 
 /// The `p`-th percentile (`0..=100`) of `values`, by Hyndman & Fan definition 8 (statrs's
@@ -233,8 +317,11 @@ mod tests {
         };
         let s = Summary::from_samples(&samples);
         assert_eq!((s.requests, s.ok, s.errors), (6, 3, 3));
-        assert_eq!(s.error_causes.get("status 500"), Some(&2));
-        assert_eq!(s.error_causes.get("timeout"), Some(&1));
+        assert_eq!(
+            s.error_causes,
+            [(ErrorCause::Status(500), 2), (ErrorCause::Timeout, 1)]
+        );
+        assert_eq!(s.other_causes, 0);
         assert_eq!(s.error_rate(), 0.5);
         let lat = s.latency.unwrap();
         assert_eq!(
@@ -242,6 +329,7 @@ mod tests {
             (ms(10), ms(30), ms(20), ms(20))
         );
         assert_eq!(lat.stddev, ms(10));
+        assert_eq!(lat.precision, Precision::Exact);
         assert_eq!(s.throughput, Some(3.0));
         assert_eq!(s.wall, None);
     }
@@ -305,7 +393,7 @@ mod tests {
         };
         let start = std::time::Instant::now();
         let s = Summary::from_samples(&samples);
-        // Takes tens of milliseconds in debug builds; the margin is for slow CI machines.
+        // A fraction of a second in debug builds; the margin is for slow CI machines.
         assert!(
             start.elapsed() < Duration::from_secs(10),
             "took {:?}",
@@ -314,5 +402,125 @@ mod tests {
         let lat = s.latency.unwrap();
         assert!(lat.p50 > ms(490) && lat.p50 < ms(510), "p50 {:?}", lat.p50);
         assert!(lat.p99 > ms(980) && lat.p99 < ms(1000), "p99 {:?}", lat.p99);
+    }
+
+    /// Seeded lognormal latencies around 20 ms (sigma 0.6), via Box-Muller.
+    pub(crate) fn lognormal_nanos(n: usize, seed: u64) -> Vec<u64> {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::SmallRng::seed_from_u64(seed);
+        (0..n)
+            .map(|_| {
+                let (u1, u2): (f64, f64) = (1.0 - rng.random::<f64>(), rng.random());
+                let z = (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos();
+                (20e6f64.ln() + 0.6 * z).exp() as u64
+            })
+            .collect()
+    }
+
+    #[test]
+    fn exact_percentiles_of_a_series_match_numpy() {
+        // The numpy values of `percentiles_match_numpy_median_unbiased`, in ms, recorded as ns.
+        let values: [f64; 13] = [
+            12.0, 7.5, 3.0, 44.0, 19.25, 8.0, 8.0, 101.0, 15.5, 2.0, 61.0, 33.3, 27.0,
+        ];
+        let mut series = Series::new(Duration::from_secs(1));
+        for v in values {
+            series.record_ok(
+                Duration::ZERO,
+                Duration::from_nanos((v * 1e6).round() as u64),
+                0,
+            );
+        }
+        let lat = Summary::of(&series, ms(1)).latency.unwrap();
+        let ns = Duration::from_nanos;
+        assert_eq!(lat.precision, Precision::Exact);
+        assert_eq!(lat.p50, ns(15_500_000));
+        assert_eq!(lat.p90, ns(74_333_333));
+        assert_eq!((lat.p95, lat.p99, lat.max), (ms(101), ms(101), ms(101)));
+        assert_eq!(lat.min, ms(2));
+        // python3 -c "import statistics as s; v=[...]; print(s.mean(v), s.stdev(v))"
+        // 26.27307692307692 28.393636430432608
+        assert_eq!(lat.mean, ns(26_273_077));
+        assert_eq!(lat.stddev.as_micros(), 28_393);
+    }
+
+    #[test]
+    fn histogram_percentiles_are_within_three_digits_of_exact() {
+        let nanos = lognormal_nanos(1_000_000, 7);
+        let mut series = Series::new(Duration::from_secs(10));
+        for &n in &nanos {
+            series.record_ok(Duration::ZERO, Duration::from_nanos(n), 0);
+        }
+        let lat = Summary::of(&series, Duration::from_secs(60))
+            .latency
+            .unwrap();
+        assert_eq!(
+            lat.precision,
+            Precision::Histogram {
+                significant_digits: 3
+            }
+        );
+        let mut exact: Vec<f64> = nanos.iter().map(|&n| n as f64).collect();
+        for (p, got) in [
+            (50.0, lat.p50),
+            (90.0, lat.p90),
+            (95.0, lat.p95),
+            (99.0, lat.p99),
+        ] {
+            let want = percentile(&mut exact, p).unwrap();
+            let error = (got.as_nanos() as f64 - want).abs() / want;
+            assert!(
+                error <= 1e-3,
+                "p{p}: {got:?} vs exact {want} ns ({error:e})"
+            );
+        }
+        // Mean, deviation and extremes never depend on the histogram.
+        let mean = exact.iter().sum::<f64>() / exact.len() as f64;
+        let var = exact.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (exact.len() - 1) as f64;
+        assert!((lat.mean.as_nanos() as f64 - mean).abs() <= 1.0);
+        assert!((lat.stddev.as_nanos() as f64 - var.sqrt()).abs() <= 1.0);
+        assert_eq!(lat.max.as_nanos(), u128::from(*nanos.iter().max().unwrap()));
+        assert_eq!(lat.min.as_nanos(), u128::from(*nanos.iter().min().unwrap()));
+    }
+
+    #[test]
+    fn stddev_stays_exact_when_the_mean_dwarfs_it() {
+        // 10 s latencies one nanosecond apart: f64 sums of squares (1e20) cannot see a 1 ns spread.
+        let (a, b) = (10_000_000_000u128, 10_000_000_002u128);
+        let (sum, sum_sq) = (2 * (a + b), 2 * (a * a + b * b));
+        let sd = sample_stddev(4, sum, sum_sq);
+        assert!((sd - (4.0f64 / 3.0).sqrt()).abs() < 1e-9, "{sd}");
+        assert_eq!(sample_stddev(1, a, a * a), 0.0);
+    }
+
+    #[test]
+    fn summary_round_trips_through_json_with_durations_in_nanoseconds() {
+        let samples = Samples {
+            requests: vec![
+                ok(ms(10)),
+                ok(ms(30)),
+                failed(
+                    ms(1),
+                    ErrorCause::Step("login".into(), Box::new(ErrorCause::Status(401))),
+                ),
+            ],
+            rounds: vec![ms(40)],
+            elapsed: ms(500),
+        };
+        let summary = Summary::from_samples(&samples);
+        let json = serde_json::to_string(&summary).unwrap();
+        assert!(json.contains(r#""p50_ns":20000000"#), "{json}");
+        assert!(json.contains(r#""wall_ns":40000000"#), "{json}");
+        assert!(json.contains(r#""precision":{"kind":"exact"}"#), "{json}");
+        assert!(
+            json.contains(r#"[{"step":["login",{"status":401}]},1]"#),
+            "{json}"
+        );
+        let back: Summary = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, summary);
+
+        let none = Summary::from_samples(&Samples::default());
+        let back: Summary = serde_json::from_str(&serde_json::to_string(&none).unwrap()).unwrap();
+        assert_eq!(back, none);
     }
 }

@@ -6,9 +6,9 @@ use futures::future::join_all;
 
 use super::run::{plain_text, CaseRun, User};
 use super::{ExecError, RunContext};
-use crate::redact::name_looks_secret;
 use crate::fixtures::SetupContext;
 use crate::plan::FixturePlan;
+use crate::redact::name_looks_secret;
 use crate::suite::FixtureScope;
 use crate::template::{RenderContext, Variables};
 

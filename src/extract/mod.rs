@@ -27,7 +27,6 @@ pub struct Extractor {
     secret: bool,
 }
 
-
 impl Extractor {
     /// Compiles the entry `name: spec`; errors start with "extract `name`:" and give the reason.
     pub fn compile(name: &str, spec: &ExtractSpec) -> Result<Self, String> {

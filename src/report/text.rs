@@ -27,9 +27,14 @@ pub fn causes<C: Display>(counts: impl IntoIterator<Item = (C, u64)>) -> String 
         .join(", ")
 }
 
-/// The error causes of `summary`, as [`causes`] writes them.
+/// The error causes of `summary`, as [`causes`] writes them; errors past the bound on distinct
+/// causes come last as `other causes xN`.
 pub fn summary_causes(summary: &Summary) -> String {
-    causes(summary.error_causes.iter().map(|(c, n)| (c, *n as u64)))
+    let mut text = causes(summary.error_causes.iter().map(|(c, n)| (c, *n)));
+    if summary.other_causes > 0 {
+        text.push_str(&format!(", other causes x{}", summary.other_causes));
+    }
+    text
 }
 
 /// Requests per second with precision that fits the size: `1234`, `8.1`, `0.042`.
@@ -255,11 +260,11 @@ mod tests {
 #[cfg(test)]
 mod verdict_tests {
     //! The verdict lines as users read them in CI logs.
-    use std::collections::BTreeMap;
     use std::time::Duration;
 
     use super::verdict as text;
-    use crate::stats::{Latency, Summary};
+    use crate::sample::ErrorCause;
+    use crate::stats::{Latency, Precision, Summary};
     use crate::thresholds::{Bound, Limit, Metric, Source, Thresholds};
     use crate::verdict::judge;
 
@@ -272,8 +277,11 @@ mod verdict_tests {
             requests: 100,
             ok: 100,
             errors: 0,
-            error_causes: BTreeMap::new(),
+            error_causes: Vec::new(),
+            other_causes: 0,
+            bytes: 0,
             latency: Some(Latency {
+                precision: Precision::Exact,
                 min: ms(1),
                 mean: ms(50),
                 p50: ms(40),
@@ -336,11 +344,11 @@ mod verdict_tests {
         let mut s = summary();
         s.ok = 50;
         s.errors = 50;
-        s.error_causes = BTreeMap::from([
-            ("status 500".to_string(), 25),
-            ("timeout".to_string(), 5),
-            ("status 404".to_string(), 20),
-        ]);
+        s.error_causes = vec![
+            (ErrorCause::Status(500), 25),
+            (ErrorCause::Status(404), 20),
+            (ErrorCause::Timeout, 5),
+        ];
         let b = Thresholds::empty().resolve("s", "c", None);
         assert_eq!(
             text(&judge(&s, &b), &s),

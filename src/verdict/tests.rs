@@ -1,4 +1,3 @@
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use super::*;
@@ -19,6 +18,7 @@ fn latency(p95: Duration) -> Latency {
         p99: ms(400),
         max: ms(500),
         stddev: ms(20),
+        precision: crate::stats::Precision::Exact,
     }
 }
 
@@ -27,7 +27,9 @@ pub(crate) fn summary() -> Summary {
         requests: 100,
         ok: 100,
         errors: 0,
-        error_causes: BTreeMap::new(),
+        error_causes: Vec::new(),
+        other_causes: 0,
+        bytes: 0,
         latency: Some(latency(ms(90))),
         throughput: Some(50.0),
         wall: Some(ms(800)),

@@ -1,0 +1,119 @@
+//! One case's results: the whole case, each journey step, each request name.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+use super::{InvalidRecord, Series, SCHEMA_VERSION};
+
+/// What one case's measured span left behind, as data to summarise, save, compare or merge.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Recorded {
+    /// The layout version of this data; reading refuses any other than [`SCHEMA_VERSION`].
+    #[serde(deserialize_with = "current_schema")]
+    schema: u32,
+    /// The measured span, first send to last response; the denominator of throughput.
+    #[serde(rename = "elapsed_ns", with = "crate::units::nanos")]
+    pub elapsed: Duration,
+    /// Every request of the case.
+    pub total: Series,
+    /// Per journey step, in step order: that step's requests.
+    pub steps: Vec<(String, Series)>,
+    /// Per request name (`GET /tasks/{id}`: one name for many URLs): that name's requests.
+    pub names: BTreeMap<String, Series>,
+}
+
+impl Recorded {
+    /// Empty results whose histograms track latencies up to `max_latency` (the case's largest
+    /// request timeout); steps and names are added by the executor that knows them.
+    pub fn new(max_latency: Duration) -> Self {
+        Recorded {
+            schema: SCHEMA_VERSION,
+            elapsed: Duration::ZERO,
+            total: Series::new(max_latency),
+            steps: Vec::new(),
+            names: BTreeMap::new(),
+        }
+    }
+
+    /// The layout version of this data: always [`SCHEMA_VERSION`] once read.
+    pub fn schema(&self) -> u32 {
+        self.schema
+    }
+
+    /// The series of request name `name`, created on first use with the case's maximum
+    /// latency. Allocates only then; later calls are a map lookup.
+    pub fn name_mut(&mut self, name: &str) -> &mut Series {
+        if !self.names.contains_key(name) {
+            let series = Series::new(self.total.max_latency());
+            self.names.insert(name.to_string(), series);
+        }
+        self.names
+            .get_mut(name)
+            .expect("the name was inserted just above")
+    }
+
+    /// Adds another partial result of the same case (a shard, a resumed run). Steps merge by
+    /// position and must carry the same names where both have them; a step only `other` has is
+    /// appended. Names merge by name. The merged span is the longer of the two, since shards of a
+    /// case run side by side over the same period, not one after the other.
+    pub fn merge(&mut self, other: &Recorded) -> Result<(), InvalidRecord> {
+        let clash = self
+            .steps
+            .iter()
+            .zip(&other.steps)
+            .enumerate()
+            .find(|(_, ((mine, _), (theirs, _)))| mine != theirs);
+        if let Some((position, ((mine, _), (theirs, _)))) = clash {
+            return Err(InvalidRecord::Steps {
+                position: position + 1,
+                mine: mine.clone(),
+                theirs: theirs.clone(),
+            });
+        }
+        self.elapsed = self.elapsed.max(other.elapsed);
+        self.total.merge(&other.total);
+        for (position, (name, series)) in other.steps.iter().enumerate() {
+            match self.steps.get_mut(position) {
+                Some((_, mine)) => mine.merge(series),
+                None => self.steps.push((name.clone(), series.clone())),
+            }
+        }
+        for (name, series) in &other.names {
+            match self.names.get_mut(name) {
+                Some(mine) => mine.merge(series),
+                None => {
+                    self.names.insert(name.clone(), series.clone());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Approximate heap bytes held by every series.
+    pub fn heap_bytes(&self) -> usize {
+        self.total.heap_bytes()
+            + self
+                .steps
+                .iter()
+                .map(|(n, s)| n.capacity() + s.heap_bytes())
+                .sum::<usize>()
+            + self
+                .names
+                .iter()
+                .map(|(n, s)| n.capacity() + s.heap_bytes())
+                .sum::<usize>()
+    }
+}
+
+/// Reads the schema version, refusing any but the current one.
+fn current_schema<'de, D: Deserializer<'de>>(input: D) -> Result<u32, D::Error> {
+    let found = u32::deserialize(input)?;
+    if found == SCHEMA_VERSION {
+        Ok(found)
+    } else {
+        Err(serde::de::Error::custom(InvalidRecord::Schema { found }))
+    }
+}
