@@ -95,7 +95,7 @@ impl Buckets {
 
     /// Whether the stored shape is one `record` could have produced.
     pub(crate) fn is_well_formed(&self) -> bool {
-        self.counts.len() % SUBS == 0
+        self.counts.len().is_multiple_of(SUBS)
             && (self.counts.is_empty() || self.first as usize + self.counts.len() / SUBS <= OCTAVES)
     }
 
