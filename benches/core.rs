@@ -8,14 +8,14 @@ use std::time::Duration;
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use loadgate::record::Series;
-use loadgate::sample::{ErrorCause, Outcome, Sample, Samples};
+use loadgate::sample::{ErrorCause, Outcome, Sample};
 use loadgate::stats::Summary;
 use loadgate::template::{RenderContext, Scope, ValueTemplate};
 
-fn million_samples() -> Samples {
+fn million_samples() -> Vec<Sample> {
     // A deterministic spread of latencies (0.5 ms to ~50 ms) with 1 % errors.
     let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-    let requests = (0..1_000_000u64)
+    (0..1_000_000u64)
         .map(|i| {
             x ^= x << 13;
             x ^= x >> 7;
@@ -29,22 +29,20 @@ fn million_samples() -> Samples {
                 start: Duration::from_micros(i * 10),
                 latency: Duration::from_micros(500 + x % 50_000),
                 outcome,
+                bytes: 512,
             }
         })
-        .collect();
-    Samples {
-        requests,
-        rounds: vec![],
-        elapsed: Duration::from_secs(10),
-    }
+        .collect()
 }
 
 /// What a virtual user does per request: one `record_ok` or `record_error`.
-fn record(series: &mut Series, samples: &Samples) {
-    for sample in &samples.requests {
+fn record(series: &mut Series, samples: &[Sample]) {
+    for sample in samples {
         match &sample.outcome {
-            Outcome::Ok => series.record_ok(sample.start, sample.latency, 512),
-            Outcome::Error(cause) => series.record_error(sample.start, sample.latency, cause, 0),
+            Outcome::Ok => series.record_ok(sample.start, sample.latency, sample.bytes),
+            Outcome::Error(cause) => {
+                series.record_error(sample.start, sample.latency, cause, sample.bytes)
+            }
         }
     }
 }
@@ -74,20 +72,11 @@ fn statistics(c: &mut Criterion) {
         b.iter(|| Summary::of(black_box(&series), Duration::from_secs(10)))
     });
     let mut small = Series::new(Duration::from_secs(30));
-    record(
-        &mut small,
-        &Samples {
-            requests: samples.requests[..100_000].to_vec(),
-            ..Samples::default()
-        },
-    );
+    record(&mut small, &samples[..100_000]);
     c.bench_function(
         "summary of a 100k-request series (exact percentiles)",
         |b| b.iter(|| Summary::of(black_box(&small), Duration::from_secs(1))),
     );
-    c.bench_function("summary of 1M samples", |b| {
-        b.iter(|| Summary::from_samples(black_box(&samples)))
-    });
 }
 
 fn templates(c: &mut Criterion) {

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::checks::CheckTally;
+use crate::record::Recorded;
 use crate::stats::Summary;
 use crate::verdict::{Outcome, Verdict};
 
@@ -33,6 +34,8 @@ pub struct CaseResult {
     pub checks: CheckTally,
     /// Times a fixture set up again after a `refresh_on` status.
     pub refreshes: u64,
+    /// What was recorded, mergeable: histograms, exact values, causes, the timeline.
+    pub recorded: Option<Recorded>,
 }
 
 /// One journey step's statistics and verdict.
@@ -98,6 +101,7 @@ impl CaseResult {
             steps: Vec::new(),
             checks: CheckTally::default(),
             refreshes: 0,
+            recorded: None,
         }
     }
 

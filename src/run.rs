@@ -188,11 +188,12 @@ impl Session {
             });
         match outcome {
             Ok(measured) => {
-                let summary = Summary::from_samples(&measured.samples);
+                let recorded = measured.recorded;
+                let summary = Summary::of(&recorded.total, recorded.elapsed);
                 result.verdict = Some(judge(&summary, &case.bounds));
                 result.summary = Some(summary);
-                for ((name, samples), bounds) in measured.steps.iter().zip(&case.step_bounds) {
-                    let summary = Summary::from_samples(samples);
+                for ((name, series), bounds) in recorded.steps.iter().zip(&case.step_bounds) {
+                    let summary = Summary::of(series, recorded.elapsed);
                     result.steps.push(StepResult {
                         id: format!("{}/{name}", case.id),
                         verdict: judge(&summary, bounds),
@@ -201,6 +202,7 @@ impl Session {
                 }
                 result.checks = measured.checks;
                 result.refreshes = measured.refreshes;
+                result.recorded = Some(recorded);
             }
             Err(e) => {
                 let stage = match e {

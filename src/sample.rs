@@ -14,6 +14,8 @@ pub struct Sample {
     pub latency: Duration,
     /// Success, or why the request counts as an error.
     pub outcome: Outcome,
+    /// Response body bytes received.
+    pub bytes: u64,
 }
 
 impl Sample {
@@ -73,15 +75,4 @@ impl fmt::Display for ErrorCause {
             ErrorCause::Step(step, cause) => write!(f, "step {step}: {cause}"),
         }
     }
-}
-
-/// Everything one case's measured span produced.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Samples {
-    /// Every measured request, in completion order per task.
-    pub requests: Vec<Sample>,
-    /// Wall time of each concurrent round or burst: first send to last response.
-    pub rounds: Vec<Duration>,
-    /// The whole measured span, used for throughput.
-    pub elapsed: Duration,
 }

@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 use statrs::statistics::{Data, OrderStatistics};
 
 use crate::record::{Series, SIGNIFICANT_DIGITS};
-use crate::sample::{ErrorCause, Outcome, Samples};
+use crate::sample::ErrorCause;
 use crate::units::nanos;
 
 /// What one case's measured span amounts to; the input to a verdict.
@@ -123,24 +123,6 @@ impl Summary {
         }
     }
 
-    /// Summarises one case's samples by recording them into a [`Series`] first.
-    pub fn from_samples(samples: &Samples) -> Self {
-        let max = samples.requests.iter().map(|s| s.latency).max();
-        let mut series = Series::new(max.unwrap_or_default());
-        for sample in &samples.requests {
-            match &sample.outcome {
-                Outcome::Ok => series.record_ok(sample.start, sample.latency, 0),
-                Outcome::Error(cause) => {
-                    series.record_error(sample.start, sample.latency, cause, 0)
-                }
-            }
-        }
-        for &wall in &samples.rounds {
-            series.record_round(wall);
-        }
-        Summary::of(&series, samples.elapsed)
-    }
-
     /// Errors divided by requests; 0 when there were no requests.
     pub fn error_rate(&self) -> f64 {
         if self.requests == 0 {
@@ -229,8 +211,37 @@ fn to_duration(nanos: f64) -> Duration {
 
 #[cfg(test)]
 mod tests {
+
+    /// Samples as the executors once kept them, to test summaries of known latencies.
+    #[derive(Default)]
+    struct Samples {
+        requests: Vec<Sample>,
+        rounds: Vec<Duration>,
+        elapsed: Duration,
+    }
+
+    impl Summary {
+        /// Summarises one case's samples by recording them into a [`Series`] first.
+        fn from_samples(samples: &Samples) -> Self {
+            let max = samples.requests.iter().map(|s| s.latency).max();
+            let mut series = Series::new(max.unwrap_or_default());
+            for sample in &samples.requests {
+                match &sample.outcome {
+                    Outcome::Ok => series.record_ok(sample.start, sample.latency, 0),
+                    Outcome::Error(cause) => {
+                        series.record_error(sample.start, sample.latency, cause, 0)
+                    }
+                }
+            }
+            for &wall in &samples.rounds {
+                series.record_round(wall);
+            }
+            Summary::of(&series, samples.elapsed)
+        }
+    }
+
     use super::*;
-    use crate::sample::{ErrorCause, Sample};
+    use crate::sample::{ErrorCause, Outcome, Sample};
 
     fn ms(n: u64) -> Duration {
         Duration::from_millis(n)
@@ -241,6 +252,7 @@ mod tests {
             start: Duration::ZERO,
             latency,
             outcome: Outcome::Ok,
+            bytes: 0,
         }
     }
 
@@ -249,6 +261,7 @@ mod tests {
             start: Duration::ZERO,
             latency,
             outcome: Outcome::Error(cause),
+            bytes: 0,
         }
     }
 

@@ -84,7 +84,7 @@ impl BurstPlan {
     pub async fn run(&self, mut run: CaseRun) -> Result<Measurement, ExecError> {
         let n = self.size as usize;
         let shared = run.target.pooled.clone();
-        let mut record = Recorder::new(&run.case, n * self.rounds as usize);
+        let mut record = Recorder::new(&run.case);
         run.restart_clock();
         let run = Arc::new(run);
         let first = Instant::now();
@@ -101,7 +101,7 @@ impl BurstPlan {
             record.round(done.wall);
             let mut back = Vec::with_capacity(n);
             for (user, iteration) in done.users {
-                record.iteration(iteration);
+                record.iteration(&iteration);
                 record.user(&user);
                 back.push(user);
             }

@@ -81,7 +81,7 @@ impl ConcurrentPlan {
         } else {
             run.target.pooled.clone()
         };
-        let mut record = Recorder::new(&run.case, n * self.rounds as usize);
+        let mut record = Recorder::new(&run.case);
         let mut users = run.users(n, &shared).await?;
         if !self.fresh_connections {
             warm_connections(&run, &users).await;
@@ -93,7 +93,7 @@ impl ConcurrentPlan {
             record.round(done.wall);
             users = Vec::with_capacity(n);
             for (user, iteration) in done.users {
-                record.iteration(iteration);
+                record.iteration(&iteration);
                 users.push(user);
             }
         }

@@ -6,7 +6,8 @@ use super::run::{CaseRun, User};
 use super::Case;
 use super::Measurement;
 use crate::checks::CheckTally;
-use crate::sample::{ErrorCause, Outcome, Sample, Samples};
+use crate::record::{Recorded, Series};
+use crate::sample::{ErrorCause, Outcome, Sample};
 
 /// What one pass through the steps produced.
 pub struct Iteration {
@@ -119,65 +120,59 @@ impl CaseRun {
             start,
             latency: end.saturating_sub(start),
             outcome,
+            bytes: taken.iter().map(|s| s.bytes).sum(),
         }
     }
 }
 
-/// Collects iterations, rounds and users' counts into a [`Measurement`].
+/// Records iterations, rounds and users' counts into a [`Measurement`]: the whole case and each
+/// journey step into series of bounded size, whatever the number of requests.
 pub struct Recorder {
-    journey: bool,
-    samples: Samples,
-    steps: Vec<(String, Samples)>,
+    recorded: Recorded,
     checks: CheckTally,
     refreshes: u64,
 }
 
 impl Recorder {
-    /// An empty record for `case`, with room for `iterations`.
-    pub fn new(case: &Case, iterations: usize) -> Self {
-        let steps = if case.journey {
-            case.steps
+    /// An empty record for `case`: histograms up to its largest request timeout, a series per
+    /// journey step.
+    pub fn new(case: &Case) -> Self {
+        let max_latency = case
+            .steps
+            .iter()
+            .map(|s| s.request.timeout)
+            .max()
+            .unwrap_or_default();
+        let mut recorded = Recorded::new(max_latency);
+        if case.journey {
+            recorded.steps = case
+                .steps
                 .iter()
-                .map(|s| {
-                    (
-                        s.name.clone(),
-                        Samples {
-                            requests: Vec::with_capacity(iterations),
-                            ..Samples::default()
-                        },
-                    )
-                })
-                .collect()
-        } else {
-            Vec::new()
-        };
+                .map(|s| (s.name.clone(), Series::new(max_latency)))
+                .collect();
+        }
         Self {
-            journey: case.journey,
-            samples: Samples {
-                requests: Vec::with_capacity(iterations),
-                ..Samples::default()
-            },
-            steps,
+            recorded,
             checks: CheckTally::default(),
             refreshes: 0,
         }
     }
 
-    /// Records one iteration.
-    pub fn iteration(&mut self, iteration: Iteration) {
-        if self.journey {
-            for ((_, samples), sample) in self.steps.iter_mut().zip(iteration.steps) {
-                samples.requests.extend(sample);
+    /// Records one iteration: the journey as a whole, and each step it reached.
+    pub fn iteration(&mut self, iteration: &Iteration) {
+        record(&mut self.recorded.total, &iteration.journey);
+        for ((_, series), sample) in self.recorded.steps.iter_mut().zip(&iteration.steps) {
+            if let Some(sample) = sample {
+                record(series, sample);
             }
         }
-        self.samples.requests.push(iteration.journey);
     }
 
     /// Records a round's wall time.
     pub fn round(&mut self, wall: Duration) {
-        self.samples.rounds.push(wall);
-        for (_, samples) in &mut self.steps {
-            samples.rounds.push(wall);
+        self.recorded.total.record_round(wall);
+        for (_, series) in &mut self.recorded.steps {
+            series.record_round(wall);
         }
     }
 
@@ -189,15 +184,20 @@ impl Recorder {
 
     /// The measurement, with the measured span's length.
     pub fn finish(mut self, elapsed: Duration) -> Measurement {
-        self.samples.elapsed = elapsed;
-        for (_, samples) in &mut self.steps {
-            samples.elapsed = elapsed;
-        }
+        self.recorded.elapsed = elapsed;
         Measurement {
-            samples: self.samples,
-            steps: self.steps,
+            recorded: self.recorded,
             checks: self.checks,
             refreshes: self.refreshes,
+        }
+    }
+}
+
+fn record(series: &mut Series, sample: &Sample) {
+    match &sample.outcome {
+        Outcome::Ok => series.record_ok(sample.start, sample.latency, sample.bytes),
+        Outcome::Error(cause) => {
+            series.record_error(sample.start, sample.latency, cause, sample.bytes)
         }
     }
 }

@@ -1,4 +1,4 @@
-//! Execution: runs a [`CasePlan`] against a [`Target`] and returns its [`Samples`].
+//! Execution: runs a [`CasePlan`] against a [`Target`] and records what it measured.
 //!
 //! Each case kind is one file here with its settings type (`from_spec`) and its `run`; adding a
 //! kind means adding a file with its settings and run, a [`Kind`] variant and a line in the registry.
@@ -27,7 +27,7 @@ pub use sequential::SequentialPlan;
 
 use crate::checks::CheckTally;
 use crate::plan::{CasePlan, KindPlan};
-use crate::sample::Samples;
+use crate::record::Recorded;
 use crate::suite::suggest::nearest;
 use crate::suite::{fields_of, yaml, CaseSpec, KindSettings, Span, Spanned, YamlError};
 
@@ -72,12 +72,10 @@ impl Target {
 }
 
 /// What a case's measured span produced.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Measurement {
-    /// One sample per iteration: the request, or the whole journey.
-    pub samples: Samples,
-    /// Per journey step, by step name (empty for single-request cases).
-    pub steps: Vec<(String, Samples)>,
+    /// The whole case and each journey step, in series of bounded size.
+    pub recorded: Recorded,
     /// Check pass/fail counts of the measured requests.
     pub checks: CheckTally,
     /// Times a fixture set up again after a `refresh_on` status (the retried request counts,
@@ -273,8 +271,9 @@ impl KindPlan for Kind {
     }
 }
 
-/// Largest number of requests one case may send, so a typo cannot start an unbounded flood.
-pub const MAX_REQUESTS_PER_CASE: u64 = 1_000_000;
+/// Largest number of requests one case may send: memory no longer grows with requests, but a
+/// typo (an extra zero or three) should not start a flood the case timeout must stop.
+pub const MAX_REQUESTS_PER_CASE: u64 = 100_000_000;
 /// Largest number of requests released at once.
 pub const MAX_SIMULTANEOUS: u64 = 10_000;
 

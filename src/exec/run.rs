@@ -143,6 +143,7 @@ impl CaseRun {
                         start,
                         latency,
                         outcome,
+                        bytes: 0,
                     },
                     response: None,
                 };
@@ -154,6 +155,7 @@ impl CaseRun {
                 start,
                 latency,
                 outcome,
+                bytes: response.received,
             },
             response: Some(response),
         }
@@ -219,6 +221,7 @@ impl CaseRun {
             start: self.elapsed(),
             latency: Duration::ZERO,
             outcome: Outcome::Error(cause),
+            bytes: 0,
         };
         Exchanged {
             sample,

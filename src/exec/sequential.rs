@@ -68,10 +68,10 @@ impl SequentialPlan {
         user.tally = Default::default();
         user.refreshes = 0;
         run.restart_clock();
-        let mut record = Recorder::new(&run.case, self.iterations as usize);
+        let mut record = Recorder::new(&run.case);
         for _ in 0..self.iterations {
             let prepared = run.prepare(&user);
-            record.iteration(run.iterate(&mut user, prepared).await);
+            record.iteration(&run.iterate(&mut user, prepared).await);
         }
         let elapsed = run.elapsed();
         record.user(&user);
