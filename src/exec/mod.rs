@@ -305,6 +305,7 @@ pub async fn execute(
     let bound = case.case_timeout;
     let mut run = CaseRun::new(Arc::clone(&case), Arc::clone(&target), Arc::clone(&context));
     let tasks = Arc::clone(&run.tasks);
+    run.note_case_secrets();
     run.set_up_once().await?;
     let (set_up, failure) = run.set_up_case().await;
     let mut teardown_run = CaseRun::new(Arc::clone(&case), target, context);

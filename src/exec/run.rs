@@ -11,7 +11,7 @@ use super::{RunContext, Target};
 use crate::checks::CheckTally;
 use crate::extract::Exchange;
 use crate::plan::{FixturePlan, StepPlan};
-use crate::redact::snippet;
+use crate::redact::{is_sensitive_header, snippet};
 use crate::sample::{ErrorCause, Outcome, Sample};
 use crate::template::{RenderContext, Variables};
 
@@ -113,7 +113,67 @@ impl CaseRun {
         seq: u64,
     ) -> Result<reqwest::Request, ErrorCause> {
         let mut ctx = RenderContext::new(&self.case.scope, seq, self.case.data_seed(), vars);
-        render(&step.request, &self.target.base_url, client, &mut ctx)
+        let request = render(&step.request, &self.target.base_url, client, &mut ctx)?;
+        if step.request.renders_credentials {
+            self.note_credentials(&request);
+        }
+        Ok(request)
+    }
+
+    /// Hands the credential headers a request is about to send to the redactor: whatever the
+    /// variable they came from is called, they never appear in a message.
+    fn note_credentials(&self, request: &reqwest::Request) {
+        for (name, value) in request.headers() {
+            if !is_sensitive_header(name.as_str()) {
+                continue;
+            }
+            let Ok(text) = value.to_str() else { continue };
+            let redactor = &self.context.redactor;
+            redactor.add_secret(text);
+            // `Bearer <token>`: the token alone, as an echoing server may print it.
+            if let Some((_, credential)) = text.split_once(' ') {
+                redactor.add_secret(credential.trim());
+            }
+            // `Cookie: a=1; b=2`: each value.
+            for pair in text.split(';') {
+                if let Some((_, v)) = pair.split_once('=') {
+                    redactor.add_secret(v.trim());
+                }
+            }
+        }
+    }
+
+    /// Hands the redactor the secrets the case holds before anything is sent: literal
+    /// credentials in its requests and its fixtures' requests, and data-file values in columns
+    /// named like credentials.
+    pub fn note_case_secrets(&self) {
+        let redactor = &self.context.redactor;
+        let fixture_steps = self
+            .case
+            .fixtures
+            .iter()
+            .flat_map(|f| f.setup.iter().chain(&f.teardown));
+        for step in self.case.steps.iter().chain(fixture_steps) {
+            for secret in &step.request.literal_secrets {
+                redactor.add_secret(secret);
+            }
+        }
+        for set in self.case.scope.data_sets() {
+            for secret in set.secret_values() {
+                redactor.add_secret(&secret);
+            }
+        }
+    }
+
+    /// Hands the redactor the cookies a server set: session cookies are credentials.
+    fn note_cookies(&self, headers: &reqwest::header::HeaderMap) {
+        for value in headers.get_all(reqwest::header::SET_COOKIE) {
+            let Ok(text) = value.to_str() else { continue };
+            let pair = text.split(';').next().unwrap_or_default();
+            if let Some((_, v)) = pair.split_once('=') {
+                self.context.redactor.add_secret(v.trim());
+            }
+        }
     }
 
     /// Sends one prepared request and judges it: status, checks, then extractions into `vars`.
@@ -149,6 +209,7 @@ impl CaseRun {
                 };
             }
         };
+        self.note_cookies(&response.headers);
         let outcome = self.judge(step, seq, &response, vars, tally);
         Exchanged {
             sample: Sample {
@@ -246,7 +307,14 @@ impl CaseRun {
                 let body = done
                     .response
                     .as_ref()
-                    .map(|r| format!("; body: {}", snippet(&r.body, 200)))
+                    .map(|r| {
+                        // Redacted whole, then cut: a secret cut in half no longer matches.
+                        let body = self
+                            .context
+                            .redactor
+                            .redact(&String::from_utf8_lossy(&r.body));
+                        format!("; body: {}", snippet(body.as_bytes(), 200))
+                    })
                     .unwrap_or_default();
                 let expected = match cause {
                     ErrorCause::Status(_) => format!(" (expected {})", step.request.expect),

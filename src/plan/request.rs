@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use super::{DEFAULT_MAX_BODY, DEFAULT_REQUEST_TIMEOUT};
 use crate::checks::StatusExpect;
-use crate::suite::{ExpectSpec, RequestSpec, Span, Spanned, SuiteSpec};
+use crate::redact::{is_sensitive_header, name_looks_secret};
+use crate::suite::{ExpectSpec, Json, RequestSpec, Span, Spanned, SuiteSpec};
 use crate::template::{Scope, TextTemplate, ValueTemplate};
 
 /// A request whose templated parts are compiled.
@@ -28,6 +29,12 @@ pub struct RequestPlan {
     pub expect: StatusExpect,
     /// The most of the response body kept when the step needs it.
     pub max_body: usize,
+    /// Secret values written literally in the request (a password in its JSON, a static
+    /// `Authorization` value), for the redactor to know before anything is sent.
+    pub literal_secrets: Vec<String>,
+    /// The request sends a credential header whose value is rendered per request; the rendered
+    /// value is handed to the redactor.
+    pub renders_credentials: bool,
 }
 
 /// A path joined to the base URL at run time, or an absolute URL.
@@ -156,6 +163,9 @@ pub fn plan_request(
     let max_body = suite.defaults.max_body.map_or(DEFAULT_MAX_BODY, |b| {
         usize::try_from(b.0).unwrap_or(usize::MAX)
     });
+    let renders_credentials = headers.iter().any(|(name, plan)| {
+        is_sensitive_header(name.as_str()) && matches!(plan, HeaderPlan::Template(_))
+    });
     Ok(RequestPlan {
         method,
         url,
@@ -165,7 +175,43 @@ pub fn plan_request(
         timeout,
         expect,
         max_body,
+        literal_secrets: literal_secrets(req, suite),
+        renders_credentials,
     })
+}
+
+/// Literal values a request sends that are secrets: credential headers without templates, and
+/// JSON fields and query parameters named like credentials (`password`, `api_key`, ...).
+fn literal_secrets(req: &RequestSpec, suite: &SuiteSpec) -> Vec<String> {
+    fn literal(text: &str) -> Option<String> {
+        (!text.contains("{{")).then(|| text.to_string())
+    }
+    fn walk(value: &Json, secret: bool, out: &mut Vec<String>) {
+        match value {
+            Json::Object(fields) => {
+                for (key, value) in fields {
+                    walk(value, secret || name_looks_secret(key), out);
+                }
+            }
+            Json::Array(items) => items.iter().for_each(|v| walk(v, secret, out)),
+            Json::String(text) if secret => out.extend(literal(text)),
+            Json::Number(n) if secret => out.push(n.to_string()),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for (name, value) in suite.defaults.headers.iter().chain(&req.headers) {
+        if is_sensitive_header(name) {
+            out.extend(literal(value));
+        }
+    }
+    for (name, value) in &req.query {
+        walk(value, name_looks_secret(name), &mut out);
+    }
+    if let Some(json) = &req.json {
+        walk(json, false, &mut out);
+    }
+    out
 }
 
 fn expect_of(spec: &ExpectSpec) -> Result<StatusExpect, String> {

@@ -60,6 +60,11 @@ impl Scope {
         self.data.get(name)
     }
 
+    /// Every data set in scope.
+    pub fn data_sets(&self) -> impl Iterator<Item = &DataSet> {
+        self.data.values()
+    }
+
     pub(crate) fn data_names(&self) -> impl Iterator<Item = &str> {
         self.data.keys().map(String::as_str)
     }

@@ -1,7 +1,7 @@
 //! A deliberately badly behaved HTTP/1.1 server on 127.0.0.1 for the tests that prove the
 //! harness survives its targets: endless and huge bodies, requests that never get an answer,
-//! and an echo of everything received (to prove secrets are not printed). It counts its open
-//! connections, so a test can see that the harness closed them.
+//! a log-in that hands out secrets, and an echo of everything received (to prove secrets are
+//! not printed). It counts its open connections, so a test can see that the harness closed them.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -9,10 +9,35 @@ use std::sync::Arc;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
+/// The secrets `/login` hands out: an access token (with characters that URL encoding
+/// changes), a 300-character JWT-like token, and a session cookie.
+#[derive(Debug, Clone)]
+pub struct Secrets {
+    pub access: String,
+    pub jwt: String,
+    pub cookie: String,
+}
+
+impl Secrets {
+    fn draw() -> Self {
+        let stamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos();
+        Self {
+            access: format!("acc/{stamp:x}+tok=en"),
+            jwt: format!("eyJ{}", format!("{stamp:x}").repeat(20))[..300].to_string(),
+            cookie: format!("sid{stamp:x}"),
+        }
+    }
+}
+
 /// A running hostile server; it stops with the runtime that owns it.
 pub struct Hostile {
     /// `http://127.0.0.1:PORT`.
     pub base_url: String,
+    /// What `/login` hands out.
+    pub secrets: Secrets,
     open: Arc<AtomicUsize>,
     _runtime: tokio::runtime::Runtime,
 }
@@ -29,18 +54,22 @@ impl Hostile {
         let listener = runtime.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
         let base_url = format!("http://{}", listener.local_addr().unwrap());
         let counter = Arc::clone(&open);
+        let secrets = Secrets::draw();
+        let handed = Arc::new(secrets.clone());
         runtime.spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
                 let counter = Arc::clone(&counter);
+                let handed = Arc::clone(&handed);
                 counter.fetch_add(1, Ordering::SeqCst);
                 tokio::spawn(async move {
-                    let _ = serve(stream).await;
+                    let _ = serve(stream, &handed).await;
                     counter.fetch_sub(1, Ordering::SeqCst);
                 });
             }
         });
         Self {
             base_url,
+            secrets,
             open,
             _runtime: runtime,
         }
@@ -53,7 +82,7 @@ impl Hostile {
 }
 
 /// One connection: requests in turn (keep-alive) until the client goes away.
-async fn serve(mut stream: TcpStream) -> std::io::Result<()> {
+async fn serve(mut stream: TcpStream, secrets: &Secrets) -> std::io::Result<()> {
     loop {
         let Some((head, body)) = read_request(&mut stream).await? else {
             return Ok(());
@@ -94,6 +123,27 @@ async fn serve(mut stream: TcpStream) -> std::io::Result<()> {
                     left -= n as u64;
                 }
                 stream.write_all(close).await?;
+            }
+            "/login" => {
+                let body = format!(
+                    "{{\"access\":\"{}\",\"jwt\":\"{}\"}}",
+                    secrets.access, secrets.jwt
+                );
+                let reply = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nset-cookie: sid={}; HttpOnly\r\ncontent-length: {}\r\n\r\n{body}",
+                    secrets.cookie,
+                    body.len()
+                );
+                stream.write_all(reply.as_bytes()).await?;
+            }
+            "/echo64" => {
+                use base64::Engine;
+                let encoded = base64::engine::general_purpose::STANDARD.encode(&body);
+                let reply = format!(
+                    "HTTP/1.1 400 Bad Request\r\ncontent-type: text/plain\r\ncontent-length: {}\r\n\r\n{encoded}",
+                    encoded.len()
+                );
+                stream.write_all(reply.as_bytes()).await?;
             }
             "/hang" => {
                 // Never answer; keep the connection until the client closes it.
