@@ -9,6 +9,7 @@ use loadgate::results::CaseResult;
 use loadgate::Harness;
 
 /// Writes `suite` as `suites/<name>.yaml` and `thresholds` beside it; returns the harness.
+#[allow(dead_code)]
 pub fn harness(dir: &Path, name: &str, suite: &str, thresholds: &str) -> Harness {
     let suites = dir.join("suites");
     std::fs::create_dir_all(&suites).unwrap();
@@ -20,6 +21,7 @@ pub fn harness(dir: &Path, name: &str, suite: &str, thresholds: &str) -> Harness
 }
 
 /// The one report of a run that must have exactly one.
+#[allow(dead_code)]
 pub fn only(reports: Vec<CaseResult>) -> CaseResult {
     assert_eq!(reports.len(), 1, "{reports:#?}");
     reports.into_iter().next().unwrap()
