@@ -30,6 +30,9 @@ pub struct CaseResult {
     pub error: Option<CaseError>,
     /// Per journey step: `suite::case/step` with its own statistics and verdict.
     pub steps: Vec<StepResult>,
+    /// Per request name (named requests, and each scenario of a case of several):
+    /// `suite::case/NAME` with its own statistics and verdict.
+    pub names: Vec<StepResult>,
     /// Check pass/fail counts of the measured requests, k6 style.
     pub checks: CheckTally,
     /// Times a fixture set up again after a `refresh_on` status.
@@ -99,6 +102,7 @@ impl CaseResult {
             verdict: None,
             error: None,
             steps: Vec::new(),
+            names: Vec::new(),
             checks: CheckTally::default(),
             refreshes: 0,
             recorded: None,
@@ -123,7 +127,7 @@ impl CaseResult {
         let worst = self
             .verdict
             .iter()
-            .chain(self.steps.iter().map(|s| &s.verdict))
+            .chain(self.steps.iter().chain(&self.names).map(|s| &s.verdict))
             .map(|v| v.outcome)
             .max();
         match worst {

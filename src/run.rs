@@ -200,6 +200,17 @@ impl Session {
                         summary,
                     });
                 }
+                for (name, bounds) in &case.name_bounds {
+                    let Some(series) = recorded.names.get(name) else {
+                        continue;
+                    };
+                    let summary = Summary::of(series, recorded.elapsed);
+                    result.names.push(StepResult {
+                        id: format!("{}/{name}", case.id),
+                        verdict: judge(&summary, bounds),
+                        summary,
+                    });
+                }
                 result.checks = measured.checks;
                 result.refreshes = measured.refreshes;
                 result.recorded = Some(recorded);

@@ -101,7 +101,7 @@ impl BurstPlan {
             record.round(done.wall);
             let mut back = Vec::with_capacity(n);
             for (user, iteration) in done.users {
-                record.iteration(&iteration);
+                record.iteration(&run.case, &iteration);
                 record.user(&user);
                 back.push(user);
             }

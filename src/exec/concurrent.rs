@@ -93,7 +93,7 @@ impl ConcurrentPlan {
             record.round(done.wall);
             users = Vec::with_capacity(n);
             for (user, iteration) in done.users {
-                record.iteration(&iteration);
+                record.iteration(&run.case, &iteration);
                 users.push(user);
             }
         }

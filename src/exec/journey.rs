@@ -6,11 +6,14 @@ use super::run::{CaseRun, User};
 use super::Case;
 use super::Measurement;
 use crate::checks::CheckTally;
+use crate::plan::ScenarioPlan;
 use crate::record::{Recorded, Series};
 use crate::sample::{ErrorCause, Outcome, Sample};
 
-/// What one pass through the steps produced.
+/// What one pass through a scenario's steps produced.
 pub struct Iteration {
+    /// The scenario that ran (an index into the case's scenarios).
+    pub scenario: usize,
     /// The whole journey (for a single request, that request).
     pub journey: Sample,
     /// Each step's sample; `None` for steps not reached after a failure.
@@ -25,26 +28,43 @@ pub struct Iteration {
 /// release users whose requests are ready).
 pub struct Prepared {
     seq: u64,
+    scenario: usize,
     first: Result<reqwest::Request, ErrorCause>,
 }
 
 impl CaseRun {
-    /// Takes a sequence number for a new iteration and renders its first request.
+    /// Takes a sequence number for a new iteration of the case's first scenario and renders its
+    /// first request.
     pub fn prepare(&self, user: &User) -> Prepared {
+        self.prepare_scenario(user, 0)
+    }
+
+    /// Like [`CaseRun::prepare`], for the scenario at `scenario`.
+    pub fn prepare_scenario(&self, user: &User, scenario: usize) -> Prepared {
         let seq = self.next_seq();
-        let first = self.render(&self.case.steps[0], &user.client, &user.vars, seq);
-        Prepared { seq, first }
+        let step = &self.case.scenarios[scenario].steps[0];
+        let first = self.render(step, &user.client, &user.vars, seq);
+        Prepared {
+            seq,
+            scenario,
+            first,
+        }
     }
 
     /// Runs the steps in order; a failed step ends the iteration (later steps may need what it
     /// would have extracted). A `refresh_on` status sets the fixture up again and retries once.
     pub async fn iterate(&self, user: &mut User, prepared: Prepared) -> Iteration {
-        let Prepared { seq, first } = prepared;
+        let Prepared {
+            seq,
+            scenario,
+            first,
+        } = prepared;
+        let plan = &self.case.scenarios[scenario];
         let mut first = Some(first);
-        let mut steps = vec![None; self.case.steps.len()];
+        let mut steps = vec![None; plan.steps.len()];
         let mut failure = None;
         let sent = Instant::now();
-        for (i, step) in self.case.steps.iter().enumerate() {
+        for (i, step) in plan.steps.iter().enumerate() {
             let request = first
                 .take()
                 .unwrap_or_else(|| self.render(step, &user.client, &user.vars, seq));
@@ -82,7 +102,7 @@ impl CaseRun {
                 }
             }
             if let Outcome::Error(cause) = &done.sample.outcome {
-                failure = Some((step.name.clone(), cause.clone()));
+                failure = Some((i, cause.clone()));
             }
             steps[i] = Some(done.sample);
             if failure.is_some() {
@@ -90,38 +110,48 @@ impl CaseRun {
             }
         }
         let done = Instant::now();
-        let journey = self.journey_sample(&steps, failure);
+        let journey = journey_sample(plan, &steps, failure);
         Iteration {
+            scenario,
             journey,
             steps,
             sent,
             done,
         }
     }
+}
 
-    fn journey_sample(
-        &self,
-        steps: &[Option<Sample>],
-        failure: Option<(String, ErrorCause)>,
-    ) -> Sample {
-        let taken: Vec<&Sample> = steps.iter().flatten().collect();
-        let start = taken.first().map_or(Duration::ZERO, |s| s.start);
-        let end = taken
-            .iter()
-            .map(|s| s.start + s.latency)
-            .max()
-            .unwrap_or(start);
-        let outcome = match failure {
-            None => Outcome::Ok,
-            Some((_, cause)) if !self.case.journey => Outcome::Error(cause),
-            Some((step, cause)) => Outcome::Error(ErrorCause::Step(step, Box::new(cause))),
-        };
-        Sample {
-            start,
-            latency: end.saturating_sub(start),
-            outcome,
-            bytes: taken.iter().map(|s| s.bytes).sum(),
-        }
+/// The whole iteration as one sample: first send to last response; an error names the step
+/// that failed when the scenario is a journey.
+fn journey_sample(
+    plan: &ScenarioPlan,
+    steps: &[Option<Sample>],
+    failure: Option<(usize, ErrorCause)>,
+) -> Sample {
+    let start = steps
+        .iter()
+        .flatten()
+        .next()
+        .map_or(Duration::ZERO, |s| s.start);
+    let end = steps
+        .iter()
+        .flatten()
+        .map(|s| s.start + s.latency)
+        .max()
+        .unwrap_or(start);
+    let outcome = match failure {
+        None => Outcome::Ok,
+        Some((_, cause)) if !plan.journey => Outcome::Error(cause),
+        Some((i, cause)) => Outcome::Error(ErrorCause::Step(
+            plan.steps[i].name.clone(),
+            Box::new(cause),
+        )),
+    };
+    Sample {
+        start,
+        latency: end.saturating_sub(start),
+        outcome,
+        bytes: steps.iter().flatten().map(|s| s.bytes).sum(),
     }
 }
 
@@ -138,18 +168,31 @@ impl Recorder {
     /// journey step.
     pub fn new(case: &Case) -> Self {
         let max_latency = case
-            .steps
+            .scenarios
             .iter()
+            .flat_map(|s| &s.steps)
             .map(|s| s.request.timeout)
             .max()
             .unwrap_or_default();
         let mut recorded = Recorded::new(max_latency);
-        if case.journey {
-            recorded.steps = case
+        let main = case.main();
+        if main.journey && case.scenarios.len() == 1 {
+            recorded.steps = main
                 .steps
                 .iter()
                 .map(|s| (s.name.clone(), Series::new(max_latency)))
                 .collect();
+        }
+        // Every name a request is recorded under exists from the start, so a name that saw no
+        // request still shows (and fails its bounds as "no data").
+        for scenario in &case.scenarios {
+            let names = scenario
+                .metric
+                .iter()
+                .chain(scenario.steps.iter().filter_map(|s| s.metric.as_ref()));
+            for name in names {
+                recorded.name_mut(name);
+            }
         }
         Self {
             recorded,
@@ -158,12 +201,22 @@ impl Recorder {
         }
     }
 
-    /// Records one iteration: the journey as a whole, and each step it reached.
-    pub fn iteration(&mut self, iteration: &Iteration) {
+    /// Records one iteration: the journey as a whole, each step it reached, and the names
+    /// they are recorded under.
+    pub fn iteration(&mut self, case: &Case, iteration: &Iteration) {
         record(&mut self.recorded.total, &iteration.journey);
         for ((_, series), sample) in self.recorded.steps.iter_mut().zip(&iteration.steps) {
             if let Some(sample) = sample {
                 record(series, sample);
+            }
+        }
+        let plan = &case.scenarios[iteration.scenario];
+        if let Some(name) = &plan.metric {
+            record(self.recorded.name_mut(name), &iteration.journey);
+        }
+        for (step, sample) in plan.steps.iter().zip(&iteration.steps) {
+            if let (Some(name), Some(sample)) = (&step.metric, sample) {
+                record(self.recorded.name_mut(name), sample);
             }
         }
     }

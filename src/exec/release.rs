@@ -55,8 +55,9 @@ pub async fn release_together(run: &Arc<CaseRun>, users: Vec<User>) -> Round {
 /// case's first URL at the same time; results are ignored.
 pub async fn warm_connections(run: &CaseRun, users: &[User]) {
     let probes = users.iter().map(|user| {
-        let probe = run.render(&run.case.steps[0], &user.client, &user.vars, 0);
-        let timeout = run.case.steps[0].request.timeout;
+        let first = &run.case.main().steps[0];
+        let probe = run.render(first, &user.client, &user.vars, 0);
+        let timeout = first.request.timeout;
         async move {
             if let Ok(probe) = probe {
                 let _ = user

@@ -153,7 +153,8 @@ impl CaseRun {
             .fixtures
             .iter()
             .flat_map(|f| f.setup.iter().chain(&f.teardown));
-        for step in self.case.steps.iter().chain(fixture_steps) {
+        let measured = self.case.scenarios.iter().flat_map(|s| &s.steps);
+        for step in measured.chain(fixture_steps) {
             for secret in &step.request.literal_secrets {
                 redactor.add_secret(secret);
             }

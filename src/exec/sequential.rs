@@ -71,7 +71,8 @@ impl SequentialPlan {
         let mut record = Recorder::new(&run.case);
         for _ in 0..self.iterations {
             let prepared = run.prepare(&user);
-            record.iteration(&run.iterate(&mut user, prepared).await);
+            let iteration = run.iterate(&mut user, prepared).await;
+            record.iteration(&run.case, &iteration);
         }
         let elapsed = run.elapsed();
         record.user(&user);

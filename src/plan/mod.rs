@@ -3,6 +3,7 @@
 //! No network I/O; the only files read are the data files a suite names.
 
 mod request;
+mod scenario;
 mod steps;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -10,6 +11,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use request::{plan_request, BodyPlan, FieldError, HeaderPlan, RequestPlan, UrlPlan};
+pub use scenario::ScenarioPlan;
+use scenario::{plan_scenarios, Sources};
 pub use steps::{
     declared_variables, plan_exchange, plan_fixture, plan_step, FixturePlan, FixtureTable, StepPlan,
 };
@@ -39,6 +42,15 @@ pub trait KindPlan: Send + Sync + std::fmt::Debug {
     fn describe(&self) -> String;
     /// True for kinds whose requests go out in rounds, which have a `wall` time.
     fn has_rounds(&self) -> bool;
+    /// True for kinds that take several weighted `scenarios`.
+    fn takes_scenarios(&self) -> bool {
+        false
+    }
+    /// How long the case is planned to run, for kinds that run for a time: its default
+    /// `case_timeout` leaves room for it.
+    fn planned_duration(&self) -> Option<Duration> {
+        None
+    }
 }
 
 /// Reads a case's kind and its settings (the case, its file, its index in the file); supplied by
@@ -67,18 +79,20 @@ pub struct CasePlan<K> {
     pub kind: K,
     /// Run only with `--ignored`.
     pub ignore: bool,
-    /// The measured requests: one step, or a journey of several.
-    pub steps: Vec<StepPlan>,
-    /// True when the case is a journey (`steps:`): each step gets metrics of its own.
-    pub journey: bool,
+    /// What an iteration measures: one scenario (a request or a journey), or several weighted.
+    pub scenarios: Vec<ScenarioPlan>,
     /// Fixtures it uses, in set-up order.
     pub fixtures: Vec<Arc<FixturePlan>>,
     /// Each simulated user gets its own cookie jar (and connections).
     pub cookies: bool,
     /// The NFR bounds it must meet, each with the rule that set it.
     pub bounds: Vec<Bound>,
-    /// Bounds per journey step (`suite::case/step`), parallel to `steps` for journeys.
+    /// Bounds per journey step (`suite::case/step`), parallel to the first scenario's steps
+    /// when it is a journey.
     pub step_bounds: Vec<Vec<Bound>>,
+    /// Bounds per request name (`suite::case/NAME`): named requests, and the scenarios of a
+    /// case of several with their steps.
+    pub name_bounds: Vec<(String, Vec<Bound>)>,
     /// The suite's seed (given or drawn), shown in failures so the data can be reproduced.
     pub seed: u64,
     /// Upper bound on the case's whole run.
@@ -209,16 +223,46 @@ fn plan_case<K: KindPlan>(
         let message = format!("case name `{name}` must be non-empty, without spaces or `::`");
         return Err(error((case.name.span, message)));
     }
-    let (steps, journey) = plan_measured(cx, case).map_err(error)?;
+    let sources = Sources {
+        suite: spec,
+        scope,
+        fixtures: cx.fixtures,
+    };
+    let scenarios = plan_scenarios(&sources, case).map_err(error)?;
+    if scenarios.len() > 1 && !kind.takes_scenarios() {
+        let span = case.scenarios.as_ref().map_or(case.span, |s| s.span);
+        let message = format!(
+            "kind `{}` measures one scenario; weighted `scenarios` are for `kind: load`",
+            kind.name()
+        );
+        return Err(error((span, message)));
+    }
     let uses = plan_uses(cx.table, case).map_err(error)?;
-    let step_bounds = if journey {
-        steps
+    let main = &scenarios[0];
+    let step_bounds = if main.journey && scenarios.len() == 1 {
+        main.steps
             .iter()
             .map(|s| thresholds.resolve(suite, &format!("{name}/{}", s.name), None))
             .collect()
     } else {
         Vec::new()
     };
+    let mut metrics: Vec<&str> = Vec::new();
+    for scenario in &scenarios {
+        metrics.extend(scenario.metric.as_deref());
+        metrics.extend(scenario.steps.iter().filter_map(|s| s.metric.as_deref()));
+    }
+    metrics.sort_unstable();
+    metrics.dedup();
+    let name_bounds = metrics
+        .into_iter()
+        .map(|m| {
+            (
+                m.to_string(),
+                thresholds.resolve(suite, &format!("{name}/{m}"), None),
+            )
+        })
+        .collect();
     let mut bounds = thresholds.resolve(
         suite,
         name,
@@ -244,80 +288,28 @@ fn plan_case<K: KindPlan>(
             return Err(error((t.span, message.into())));
         }
         Some(t) => t.0,
-        None => DEFAULT_CASE_TIMEOUT,
+        // A case that runs for a time gets that time and a minute on top.
+        None => kind.planned_duration().map_or(DEFAULT_CASE_TIMEOUT, |d| {
+            DEFAULT_CASE_TIMEOUT.max(d + Duration::from_secs(60))
+        }),
     };
     Ok(CasePlan {
         id: format!("{suite}::{name}"),
         name: name.to_string(),
         kind,
         ignore: case.ignore,
-        steps,
-        journey,
+        scenarios,
         cookies: case.cookies.unwrap_or(false)
             || uses.iter().any(|f| f.scope == FixtureScope::PerUser),
         fixtures: uses,
         bounds,
         step_bounds,
+        name_bounds,
         seed: cx.seed,
         case_timeout,
         base_url: spec.base_url.clone(),
         scope: Arc::clone(scope),
     })
-}
-
-/// The measured steps of a case: its `request` (with `checks`), or its journey `steps`.
-fn plan_measured(cx: &SuiteContext, case: &CaseSpec) -> Result<(Vec<StepPlan>, bool), FieldError> {
-    match (&case.request, &case.steps) {
-        (Some(request), None) => {
-            let step = plan_exchange(
-                &case.name,
-                request,
-                &Default::default(),
-                &case.checks,
-                cx.spec,
-                cx.scope,
-                cx.fixtures,
-            )?;
-            Ok((vec![step], false))
-        }
-        (None, Some(steps)) => {
-            if steps.is_empty() {
-                return Err((steps.span, "a journey needs at least one step".into()));
-            }
-            if let Some(check) = case.checks.first() {
-                return Err((check.span, "with `steps`, put `checks` on each step".into()));
-            }
-            let planned = steps
-                .iter()
-                .enumerate()
-                .map(|(i, s)| {
-                    plan_step(s, &format!("step{}", i + 1), cx.spec, cx.scope, cx.fixtures)
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            let mut names = BTreeSet::new();
-            if let Some((i, dup)) = planned
-                .iter()
-                .enumerate()
-                .find(|(_, s)| !names.insert(s.name.as_str()))
-            {
-                let span = steps[i]
-                    .name
-                    .as_ref()
-                    .map_or(steps[i].request.span, |n| n.span);
-                let message = format!("step name `{}` appears twice in the journey", dup.name);
-                return Err((span, message));
-            }
-            Ok((planned, true))
-        }
-        (Some(_), Some(steps)) => Err((
-            steps.span,
-            "give either `request` or `steps`, not both".into(),
-        )),
-        (None, None) => Err((
-            case.span,
-            "the case needs a `request` to measure, or a journey of `steps`".into(),
-        )),
-    }
 }
 
 /// The fixtures a case requests, checked against the suite's table.
@@ -367,6 +359,11 @@ fn random_seed() -> u64 {
 }
 
 impl<K> CasePlan<K> {
+    /// The case's first (for most kinds, only) scenario.
+    pub fn main(&self) -> &ScenarioPlan {
+        &self.scenarios[0]
+    }
+
     /// Seed of this case's random stream: each case gets its own, so adding a case does not
     /// change another case's data.
     pub fn data_seed(&self) -> u64 {

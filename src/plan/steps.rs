@@ -27,6 +27,9 @@ pub struct StepPlan {
     /// Keep the response body (up to the request's `max_body`) for checks, extractions or
     /// messages; otherwise it is read to the end and counted, not kept.
     pub keep_body: bool,
+    /// The request name its metrics are also recorded under (`suite::case/NAME`): its request's
+    /// `name`, or `scenario/step` in a case of several scenarios.
+    pub metric: Option<String>,
 }
 
 /// A named fixture, compiled once per suite and shared by the cases that use it.
@@ -93,6 +96,7 @@ pub fn plan_exchange(
         ));
     }
     let name = name.as_str();
+    let request_spec = request;
     let request = plan_request(request, suite, scope)?;
     let extract: Vec<Extractor> = extract
         .iter()
@@ -108,12 +112,14 @@ pub fn plan_exchange(
         })
         .collect::<Result<_, _>>()?;
     let keep_body = !extract.is_empty() || checks.iter().any(Check::needs_body);
+    let metric = request_spec.name.clone();
     Ok(StepPlan {
         name: name.to_string(),
         request,
         extract,
         checks,
         keep_body,
+        metric,
     })
 }
 

@@ -24,7 +24,7 @@ impl Report for Console {
         let rows: Vec<[String; 11]> = reports
             .iter()
             .flat_map(|r| {
-                let steps = r.steps.iter().map(|step| {
+                let steps = r.steps.iter().chain(&r.names).map(|step| {
                     let verdict = if step.verdict.passed() {
                         "pass"
                     } else {

@@ -189,7 +189,12 @@ pub fn failure_message(result: &CaseResult) -> String {
             push_verdict(&mut out, &result.id, verdict, summary);
         }
     }
-    for step in result.steps.iter().filter(|s| !s.verdict.passed()) {
+    for step in result
+        .steps
+        .iter()
+        .chain(&result.names)
+        .filter(|s| !s.verdict.passed())
+    {
         push_verdict(&mut out, &step.id, &step.verdict, &step.summary);
     }
     if !result.checks.is_empty() {

@@ -89,6 +89,9 @@ pub struct CaseSpec {
     pub checks: Vec<Spanned<CheckSpec>>,
     /// A measured journey: requests in order, each with its own metrics.
     pub steps: Option<Spanned<Vec<StepSpec>>>,
+    /// Several weighted scenarios, one picked per iteration (load cases only), like Locust's
+    /// weighted tasks; instead of `request` or `steps`.
+    pub scenarios: Option<Spanned<Vec<ScenarioSpec>>>,
     /// Fixtures this case requests, set up in this order.
     #[serde(default, rename = "use")]
     pub uses: Vec<Spanned<String>>,
@@ -104,6 +107,40 @@ pub struct CaseSpec {
     /// Where the case's mapping starts.
     #[serde(skip)]
     pub span: Span,
+}
+
+/// One weighted scenario of a load case: a request or a journey, picked for an iteration with
+/// a probability proportional to its weight.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioSpec {
+    /// Unique within the case; its metrics are `suite::case/name`.
+    pub name: Spanned<String>,
+    /// Relative share of iterations (default 1).
+    pub weight: Option<Spanned<u32>>,
+    /// Pause after each of this scenario's iterations, over the case's `think_time`.
+    pub think_time: Option<Spanned<ThinkTime>>,
+    /// The measured request (or give `steps`).
+    pub request: Option<Spanned<RequestSpec>>,
+    /// Checks on the measured request's response.
+    #[serde(default)]
+    pub checks: Vec<Spanned<CheckSpec>>,
+    /// A measured journey.
+    pub steps: Option<Spanned<Vec<StepSpec>>>,
+}
+
+/// A pause between a virtual user's iterations: a fixed time (`1s`), or uniform in a range
+/// (`{ between: [1s, 3s] }`), like Locust's `constant` and `between`.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum ThinkTime {
+    /// Always this long.
+    Constant(HumanDuration),
+    /// Uniformly random between the two.
+    Between {
+        /// The shortest and the longest pause.
+        between: [HumanDuration; 2],
+    },
 }
 
 /// The keys a case gives its kind, kept with their positions until the kind reads them.
@@ -126,6 +163,9 @@ impl KindSettings {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RequestSpec {
+    /// The name its metrics are grouped under across URLs (`GET /tasks/{id}`), with bounds of
+    /// its own as `suite::case/NAME`.
+    pub name: Option<String>,
     /// HTTP method (default GET).
     pub method: Option<Spanned<String>>,
     /// Path joined to the base URL.
