@@ -3,7 +3,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use std::time::Duration;
+
 use crate::checks::CheckTally;
+use crate::exec::{Aborted, StageSpan};
 use crate::record::Recorded;
 use crate::stats::Summary;
 use crate::verdict::{Outcome, Verdict};
@@ -39,6 +42,72 @@ pub struct CaseResult {
     pub refreshes: u64,
     /// What was recorded, mergeable: histograms, exact values, causes, the timeline.
     pub recorded: Option<Recorded>,
+    /// A sweep's levels, each judged on its own.
+    #[serde(default)]
+    pub levels: Vec<LevelResult>,
+    /// A sweep that stopped at its first missed level: the last level that met every bound
+    /// (`None` when even the first missed).
+    #[serde(default)]
+    pub breaking_point: Option<f64>,
+    /// The stages of a ramp, each with what it saw.
+    #[serde(default)]
+    pub stages: Vec<StageResult>,
+    /// The run stopped early on a missed bound.
+    #[serde(default)]
+    pub aborted: Option<Aborted>,
+    /// For iterations started on a schedule: service time and start lag apart, and what
+    /// could not start.
+    #[serde(default)]
+    pub schedule: Option<ScheduleSummary>,
+}
+
+/// One level of a sweep.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LevelResult {
+    /// Users, or iterations per second.
+    pub level: f64,
+    /// What the level measured.
+    pub summary: Summary,
+    /// The level against the case's bounds.
+    pub verdict: Verdict,
+    /// The level stopped early on a missed bound.
+    pub aborted: Option<Aborted>,
+}
+
+/// One stage of a ramp and what it saw, read from the per-second timeline (so percentiles are
+/// within the timeline's precision, about 1 %).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StageResult {
+    /// The stage's part of the run.
+    pub span: StageSpan,
+    /// Requests started in it.
+    pub requests: u64,
+    /// Of which errors.
+    pub errors: u64,
+    /// Latency percentiles of its successful requests.
+    #[serde(rename = "p50_ns", with = "crate::units::nanos::option")]
+    pub p50: Option<Duration>,
+    /// 95th percentile.
+    #[serde(rename = "p95_ns", with = "crate::units::nanos::option")]
+    pub p95: Option<Duration>,
+    /// 99th percentile.
+    #[serde(rename = "p99_ns", with = "crate::units::nanos::option")]
+    pub p99: Option<Duration>,
+    /// Requests per second over the stage.
+    pub throughput: f64,
+}
+
+/// The parts of an open-model run's latency, and the iterations that could not start.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScheduleSummary {
+    /// Send to last byte, without the wait for a start.
+    pub service: Summary,
+    /// How late iterations started.
+    pub lag: Summary,
+    /// Iterations dropped: no worker could start them within `max_lag`.
+    pub dropped: u64,
+    /// Scheduled starts at which the generator itself woke late.
+    pub late_wakeups: u64,
 }
 
 /// One journey step's statistics and verdict.
@@ -106,6 +175,11 @@ impl CaseResult {
             checks: CheckTally::default(),
             refreshes: 0,
             recorded: None,
+            levels: Vec::new(),
+            breaking_point: None,
+            stages: Vec::new(),
+            aborted: None,
+            schedule: None,
         }
     }
 

@@ -6,15 +6,19 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use crate::exec::{self, Case, ExecError, Kind, RunContext};
+use crate::exec::{self, Case, ExecError, Gate, Kind, Measurement, RunContext};
 use crate::fixtures::Fixtures;
 use crate::plan::{plan_suite, KindPlan};
-use crate::results::{CaseError, CaseResult, Stage, StepResult};
+use crate::record::{Recorded, Series};
+use crate::results::{
+    CaseError, CaseResult, LevelResult, ScheduleSummary, Stage, StageResult, StepResult,
+};
 use crate::stats::Summary;
 use crate::suite;
 use crate::target::{Targets, BASE_URL_VAR};
+use crate::thresholds::Bound;
 use crate::thresholds::Thresholds;
-use crate::verdict::judge;
+use crate::verdict::{judge, Judged, Outcome};
 
 /// Where suites and thresholds are, what to target, and the Rust fixtures suites may name.
 #[derive(Debug, Clone)]
@@ -184,37 +188,11 @@ impl Session {
                         Arc::clone(case),
                         target,
                         Arc::clone(&self.context),
+                        Arc::new(Bounds(case.bounds.clone())),
                     ))
             });
         match outcome {
-            Ok(measured) => {
-                let recorded = measured.recorded;
-                let summary = Summary::of(&recorded.total, recorded.elapsed);
-                result.verdict = Some(judge(&summary, &case.bounds));
-                result.summary = Some(summary);
-                for ((name, series), bounds) in recorded.steps.iter().zip(&case.step_bounds) {
-                    let summary = Summary::of(series, recorded.elapsed);
-                    result.steps.push(StepResult {
-                        id: format!("{}/{name}", case.id),
-                        verdict: judge(&summary, bounds),
-                        summary,
-                    });
-                }
-                for (name, bounds) in &case.name_bounds {
-                    let Some(series) = recorded.names.get(name) else {
-                        continue;
-                    };
-                    let summary = Summary::of(series, recorded.elapsed);
-                    result.names.push(StepResult {
-                        id: format!("{}/{name}", case.id),
-                        verdict: judge(&summary, bounds),
-                        summary,
-                    });
-                }
-                result.checks = measured.checks;
-                result.refreshes = measured.refreshes;
-                result.recorded = Some(recorded);
-            }
+            Ok(measured) => judge_measurement(case, measured, &mut result),
             Err(e) => {
                 let stage = match e {
                     ExecError::Setup(_) => Stage::Setup,
@@ -290,6 +268,114 @@ fn runtime() -> Result<&'static tokio::runtime::Runtime, String> {
         })
         .as_ref()
         .map_err(Clone::clone)
+}
+
+/// What a case measured, summarised and judged into its result.
+fn judge_measurement(case: &Case, measured: Measurement, result: &mut CaseResult) {
+    let recorded = measured.recorded;
+    let elapsed = recorded.elapsed;
+    let summary = Summary::of(&recorded.total, elapsed);
+    let part = |id: String, series: &Series, bounds: &[Bound]| {
+        let summary = Summary::of(series, elapsed);
+        StepResult {
+            id,
+            verdict: judge(&summary, bounds),
+            summary,
+        }
+    };
+    for ((name, series), bounds) in recorded.steps.iter().zip(&case.step_bounds) {
+        result
+            .steps
+            .push(part(format!("{}/{name}", case.id), series, bounds));
+    }
+    for (name, bounds) in &case.name_bounds {
+        if let Some(series) = recorded.names.get(name) {
+            result
+                .names
+                .push(part(format!("{}/{name}", case.id), series, bounds));
+        }
+    }
+    for level in &measured.levels {
+        let summary = Summary::of(&level.recorded.total, level.recorded.elapsed);
+        result.levels.push(LevelResult {
+            level: level.value,
+            verdict: judge(&summary, &case.bounds),
+            summary,
+            aborted: level.aborted.clone(),
+        });
+    }
+    let mut verdict = judge(&summary, &case.bounds);
+    if !result.levels.is_empty() {
+        // A sweep is judged level by level. Stopping at the first miss is a search for the
+        // breaking point: the sweep holds when its first level does. Otherwise every level must.
+        let first_miss = result.levels.iter().position(|l| !l.verdict.passed());
+        let decisive = match (case.kind.stops_at_miss(), first_miss) {
+            (true, _) => 0,
+            (false, Some(i)) => i,
+            (false, None) => result.levels.len() - 1,
+        };
+        verdict = result.levels[decisive].verdict.clone();
+        if case.kind.stops_at_miss() {
+            result.breaking_point = match first_miss {
+                Some(0) => None,
+                Some(i) => Some(result.levels[i - 1].level),
+                None => result.levels.last().map(|l| l.level),
+            };
+        }
+    }
+    result.verdict = Some(verdict);
+    result.summary = Some(summary);
+    result.stages = measured
+        .stages
+        .iter()
+        .map(|span| {
+            let slot = recorded.total.timeline().span(span.from, span.to);
+            let seconds = (span.to - span.from).as_secs_f64();
+            StageResult {
+                span: span.clone(),
+                requests: slot.requests(),
+                errors: slot.errors(),
+                p50: slot.p50(),
+                p95: slot.p95(),
+                p99: slot.p99(),
+                throughput: if seconds > 0.0 {
+                    slot.requests() as f64 / seconds
+                } else {
+                    0.0
+                },
+            }
+        })
+        .collect();
+    result.schedule = recorded.schedule.as_ref().map(|s| ScheduleSummary {
+        service: Summary::of(&s.service, elapsed),
+        lag: Summary::of(&s.lag, elapsed),
+        dropped: s.dropped,
+        late_wakeups: s.late_wakeups,
+    });
+    result.aborted = measured.aborted;
+    if let Some(why) = measured.invalid {
+        result.error = Some(CaseError {
+            stage: Stage::Run,
+            message: why,
+        });
+    }
+    result.checks = measured.checks;
+    result.refreshes = measured.refreshes;
+    result.recorded = Some(recorded);
+}
+
+/// The case's bounds as a gate for runs that stop early: the first bound the data so far
+/// misses.
+struct Bounds(Vec<Bound>);
+
+impl Gate for Bounds {
+    fn missed(&self, recorded: &Recorded) -> Option<Judged> {
+        let summary = Summary::of(&recorded.total, recorded.elapsed);
+        judge(&summary, &self.0)
+            .bounds
+            .into_iter()
+            .find(|j| j.outcome == Outcome::Fail)
+    }
 }
 
 /// Exclusive use of the machine for one case, across processes: an advisory lock on a file in

@@ -7,7 +7,7 @@ use super::Case;
 use super::Measurement;
 use crate::checks::CheckTally;
 use crate::plan::ScenarioPlan;
-use crate::record::{Recorded, Series};
+use crate::record::{Recorded, Schedule, Series};
 use crate::sample::{ErrorCause, Outcome, Sample};
 
 /// What one pass through a scenario's steps produced.
@@ -221,6 +221,47 @@ impl Recorder {
         }
     }
 
+    /// Records an iteration that was due at `due` (from the span's start) and started `lag`
+    /// late: the case's latency runs from the scheduled start, so a stalled server shows; the
+    /// time spent serving it and the lag are kept apart.
+    pub fn scheduled(
+        &mut self,
+        case: &Case,
+        mut iteration: Iteration,
+        due: Duration,
+        lag: Duration,
+    ) {
+        let max_latency = self.recorded.total.max_latency();
+        let schedule = self
+            .recorded
+            .schedule
+            .get_or_insert_with(|| Schedule::new(max_latency));
+        record(&mut schedule.service, &iteration.journey);
+        schedule.lag.record_ok(due, lag, 0);
+        iteration.journey.start = due;
+        iteration.journey.latency += lag;
+        self.iteration(case, &iteration);
+    }
+
+    /// Counts iterations that could not start in time, and scheduled starts at which the
+    /// generator woke late.
+    pub fn missed_starts(&mut self, dropped: u64, late_wakeups: u64) {
+        let max_latency = self.recorded.total.max_latency();
+        let schedule = self
+            .recorded
+            .schedule
+            .get_or_insert_with(|| Schedule::new(max_latency));
+        schedule.dropped += dropped;
+        schedule.late_wakeups += late_wakeups;
+    }
+
+    /// A copy of what is recorded so far, as if the span had lasted `elapsed`.
+    pub fn snapshot(&self, elapsed: Duration) -> Recorded {
+        let mut recorded = self.recorded.clone();
+        recorded.elapsed = elapsed;
+        recorded
+    }
+
     /// Records a round's wall time.
     pub fn round(&mut self, wall: Duration) {
         self.recorded.total.record_round(wall);
@@ -240,6 +281,10 @@ impl Recorder {
         self.recorded.elapsed = elapsed;
         Measurement {
             recorded: self.recorded,
+            levels: Vec::new(),
+            aborted: None,
+            invalid: None,
+            stages: Vec::new(),
             checks: self.checks,
             refreshes: self.refreshes,
         }

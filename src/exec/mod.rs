@@ -6,6 +6,7 @@
 mod burst;
 mod concurrent;
 mod journey;
+mod load;
 mod once;
 mod release;
 mod request;
@@ -20,6 +21,7 @@ use std::time::Duration;
 pub use burst::BurstPlan;
 pub use concurrent::ConcurrentPlan;
 pub use journey::{Iteration, Prepared, Recorder};
+pub use load::{LoadPlan, Model, Shape};
 pub use once::RunContext;
 pub use request::{classify, Response};
 pub use run::{CaseRun, Exchanged, User};
@@ -30,6 +32,7 @@ use crate::plan::{CasePlan, KindPlan};
 use crate::record::Recorded;
 use crate::suite::suggest::nearest;
 use crate::suite::{fields_of, yaml, CaseSpec, KindSettings, Span, Spanned, YamlError};
+use crate::verdict::Judged;
 
 /// The system under test: a base URL and the clients that talk to it.
 #[derive(Debug)]
@@ -74,13 +77,75 @@ impl Target {
 /// What a case's measured span produced.
 #[derive(Debug, Clone)]
 pub struct Measurement {
-    /// The whole case and each journey step, in series of bounded size.
+    /// The whole case and each journey step, in series of bounded size (for a sweep, every
+    /// level together).
     pub recorded: Recorded,
+    /// A sweep's levels in the order they ran, each with what it recorded.
+    pub levels: Vec<Level>,
+    /// The run stopped early because a bound was missed beyond recovery.
+    pub aborted: Option<Aborted>,
+    /// Why the numbers say nothing about the target: the load generator itself fell behind.
+    pub invalid: Option<String>,
+    /// The stages of a ramp, as parts of the measured span.
+    pub stages: Vec<StageSpan>,
     /// Check pass/fail counts of the measured requests.
     pub checks: CheckTally,
     /// Times a fixture set up again after a `refresh_on` status (the retried request counts,
     /// the refused one does not).
     pub refreshes: u64,
+}
+
+/// One level of a sweep: the users or the rate it ran at, and what it recorded.
+#[derive(Debug, Clone)]
+pub struct Level {
+    /// Virtual users (closed model) or iterations per second (open model).
+    pub value: f64,
+    /// What this level recorded.
+    pub recorded: Recorded,
+    /// The level stopped early because a bound was missed.
+    pub aborted: Option<Aborted>,
+}
+
+/// A run stopped early: when, and the bound it had missed.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Aborted {
+    /// Time into the measured span.
+    #[serde(rename = "at_ns", with = "crate::units::nanos")]
+    pub at: Duration,
+    /// The bound missed, with the value measured when the run stopped.
+    pub miss: Judged,
+}
+
+/// A stage of a ramp: its part of the measured span and where it took the load.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct StageSpan {
+    /// Start, from the span's start.
+    #[serde(rename = "from_ns", with = "crate::units::nanos")]
+    pub from: Duration,
+    /// End, from the span's start.
+    #[serde(rename = "to_ns", with = "crate::units::nanos")]
+    pub to: Duration,
+    /// Users or rate at the stage's start.
+    pub start: f64,
+    /// Users or rate at the stage's end.
+    pub target: f64,
+}
+
+/// Judges data recorded so far against the case's bounds, for kinds that stop early (abort on
+/// fail) or stop a sweep at its breaking point. The pipeline supplies it; execution only asks.
+pub trait Gate: Send + Sync {
+    /// The first bound `recorded` misses, if any.
+    fn missed(&self, recorded: &Recorded) -> Option<Judged>;
+}
+
+/// A gate that never closes, for runs that judge only at the end.
+#[derive(Debug, Default)]
+pub struct Open;
+
+impl Gate for Open {
+    fn missed(&self, _: &Recorded) -> Option<Judged> {
+        None
+    }
 }
 
 /// Why a case could not produce its samples.
@@ -112,6 +177,8 @@ pub enum Kind {
     Concurrent(ConcurrentPlan),
     /// Rounds of simultaneous requests with fresh data.
     Burst(BurstPlan),
+    /// Load over time: virtual users or arrival rates.
+    Load(LoadPlan),
 }
 
 /// One kind in the registry: its YAML name, the keys its settings type takes, and how it reads
@@ -137,6 +204,11 @@ const KINDS: &[Registered] = &[
         name: "burst",
         keys: fields_of::<burst::Settings>,
         read: |s| BurstPlan::read(s).map(Kind::Burst),
+    },
+    Registered {
+        name: "load",
+        keys: fields_of::<load::Settings>,
+        read: |s| LoadPlan::read(s).map(Kind::Load),
     },
 ];
 
@@ -231,12 +303,19 @@ impl Kind {
         })
     }
 
+    /// True for a sweep that ends at its first level that misses a bound.
+    pub fn stops_at_miss(&self) -> bool {
+        matches!(self, Kind::Load(p) if p.stop_at_miss && !p.levels.is_empty())
+    }
+
     /// How many measured requests the case sends.
     pub fn planned_requests(&self) -> u64 {
         match self {
             Kind::Sequential(p) => p.iterations,
             Kind::Concurrent(p) => p.concurrency * p.rounds,
             Kind::Burst(p) => p.size * p.rounds,
+            // Set by time, not by count.
+            Kind::Load(_) => 0,
         }
     }
 }
@@ -255,6 +334,7 @@ impl KindPlan for Kind {
             Kind::Sequential(_) => "sequential",
             Kind::Concurrent(_) => "concurrent",
             Kind::Burst(_) => "burst",
+            Kind::Load(p) => p.name(),
         }
     }
 
@@ -263,11 +343,23 @@ impl KindPlan for Kind {
             Kind::Sequential(p) => p.describe(),
             Kind::Concurrent(p) => p.describe(),
             Kind::Burst(p) => p.describe(),
+            Kind::Load(p) => p.describe(),
         }
     }
 
     fn has_rounds(&self) -> bool {
-        !matches!(self, Kind::Sequential(_))
+        matches!(self, Kind::Concurrent(_) | Kind::Burst(_))
+    }
+
+    fn takes_scenarios(&self) -> bool {
+        matches!(self, Kind::Load(_))
+    }
+
+    fn planned_duration(&self) -> Option<Duration> {
+        match self {
+            Kind::Load(p) => p.planned_duration(),
+            _ => None,
+        }
     }
 }
 
@@ -301,9 +393,11 @@ pub async fn execute(
     case: Arc<Case>,
     target: Arc<Target>,
     context: Arc<RunContext>,
+    gate: Arc<dyn Gate>,
 ) -> Result<Measurement, ExecError> {
     let bound = case.case_timeout;
     let mut run = CaseRun::new(Arc::clone(&case), Arc::clone(&target), Arc::clone(&context));
+    run.gate = gate;
     let tasks = Arc::clone(&run.tasks);
     run.note_case_secrets();
     run.set_up_once().await?;
@@ -318,6 +412,7 @@ pub async fn execute(
                     Kind::Sequential(p) => p.run(run).await,
                     Kind::Concurrent(p) => p.run(run).await,
                     Kind::Burst(p) => p.run(run).await,
+                    Kind::Load(p) => p.run(run).await,
                 }
             };
             let result = tokio::time::timeout(bound, work).await;

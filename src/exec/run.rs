@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use super::request::{render, timed, Response};
 use super::tasks::Tasks;
 use super::Case;
-use super::{RunContext, Target};
+use super::{Gate, RunContext, Target};
 use crate::checks::CheckTally;
 use crate::extract::Exchange;
 use crate::plan::{FixturePlan, StepPlan};
@@ -49,6 +49,8 @@ pub struct CaseRun {
     pub vars: Variables,
     /// The case's spawned tasks, cancelled together when the case runs out of time.
     pub tasks: Arc<Tasks>,
+    /// The case's bounds, for kinds that stop early when one is missed.
+    pub gate: Arc<dyn Gate>,
     seq: AtomicU64,
     origin: Instant,
 }
@@ -62,6 +64,7 @@ impl CaseRun {
             context,
             vars: Variables::new(),
             tasks: Arc::new(Tasks::default()),
+            gate: Arc::new(super::Open),
             seq: AtomicU64::new(0),
             origin: Instant::now(),
         }

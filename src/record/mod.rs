@@ -17,7 +17,7 @@ mod tests;
 
 pub use causes::MAX_CAUSES;
 pub use latencies::SIGNIFICANT_DIGITS;
-pub use recorded::Recorded;
+pub use recorded::{Recorded, Schedule};
 pub use series::Series;
 pub use timeline::{Slot, Timeline, MAX_SLOTS};
 

@@ -23,6 +23,44 @@ pub struct Recorded {
     pub steps: Vec<(String, Series)>,
     /// Per request name (`GET /tasks/{id}`: one name for many URLs): that name's requests.
     pub names: BTreeMap<String, Series>,
+    /// For an open model (iterations started on a schedule): what the schedule added.
+    #[serde(default)]
+    pub schedule: Option<Schedule>,
+}
+
+/// What running on a schedule left behind: the latencies in `total` run from each iteration's
+/// scheduled start, so a stalled server shows; these keep the parts apart.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Schedule {
+    /// Send to last byte of each iteration, without the wait for its start.
+    pub service: Series,
+    /// How late each iteration started after its scheduled time.
+    pub lag: Series,
+    /// Iterations that could not start within the allowed lag (k6's dropped iterations).
+    pub dropped: u64,
+    /// Scheduled starts at which the generator itself woke late (no iteration was waiting for
+    /// a free worker): a sign that the load generator, not the server, fell behind.
+    pub late_wakeups: u64,
+}
+
+impl Schedule {
+    /// Empty, for latencies up to `max_latency`.
+    pub fn new(max_latency: Duration) -> Self {
+        Schedule {
+            service: Series::new(max_latency),
+            lag: Series::new(max_latency),
+            dropped: 0,
+            late_wakeups: 0,
+        }
+    }
+
+    fn merge(&mut self, other: &Schedule) {
+        self.service.merge(&other.service);
+        self.lag.merge(&other.lag);
+        self.dropped += other.dropped;
+        self.late_wakeups += other.late_wakeups;
+    }
 }
 
 impl Recorded {
@@ -35,6 +73,7 @@ impl Recorded {
             total: Series::new(max_latency),
             steps: Vec::new(),
             names: BTreeMap::new(),
+            schedule: None,
         }
     }
 
@@ -88,6 +127,11 @@ impl Recorded {
                     self.names.insert(name.clone(), series.clone());
                 }
             }
+        }
+        match (&mut self.schedule, &other.schedule) {
+            (Some(mine), Some(theirs)) => mine.merge(theirs),
+            (None, Some(theirs)) => self.schedule = Some(theirs.clone()),
+            _ => {}
         }
         Ok(())
     }

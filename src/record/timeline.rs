@@ -102,6 +102,18 @@ impl Timeline {
             .map(|(i, slot)| (Duration::from_secs(i as u64 * self.width_secs), slot))
     }
 
+    /// The slots that start in `[from, to)` from the span's start, merged into one: what a part
+    /// of the run (a stage of a ramp) saw, at the slots' precision.
+    pub fn span(&self, from: Duration, to: Duration) -> Slot {
+        let mut merged = Slot::default();
+        for (start, slot) in self.iter() {
+            if start >= from && start < to {
+                merged.merge(slot);
+            }
+        }
+        merged
+    }
+
     /// Heap bytes held.
     pub fn heap_bytes(&self) -> usize {
         self.slots.capacity() * std::mem::size_of::<Slot>()

@@ -83,6 +83,20 @@ impl Report for Console {
                 }
             }
         }
+        for report in reports {
+            for (title, block) in [
+                ("levels", text::levels(report)),
+                ("stages", text::stages(report)),
+                ("open model", text::schedule(report)),
+            ] {
+                if !block.is_empty() {
+                    writeln!(out, "{} {title}:", report.id)?;
+                    for line in block.lines() {
+                        writeln!(out, "  {line}")?;
+                    }
+                }
+            }
+        }
         for report in reports.iter().filter(|r| r.refreshes > 0) {
             writeln!(
                 out,

@@ -172,6 +172,165 @@ pub fn checks(tally: &CheckTally) -> String {
         .join("\n")
 }
 
+/// A sweep's levels as seed plans tabulate them: level, requests, avg, p95, p99, error rate,
+/// req/s and the level's verdict; then the breaking point when the sweep searched for one.
+pub fn levels(result: &CaseResult) -> String {
+    if result.levels.is_empty() {
+        return String::new();
+    }
+    let unit = if result.description.contains("it/s") {
+        "it/s"
+    } else {
+        "users"
+    };
+    let mut rows = vec![[
+        format!("level ({unit})"),
+        "requests".into(),
+        "avg".into(),
+        "p95".into(),
+        "p99".into(),
+        "errors".into(),
+        "req/s".into(),
+        "verdict".into(),
+    ]];
+    for level in &result.levels {
+        let s = &level.summary;
+        let latency = |f: fn(&crate::stats::Latency) -> std::time::Duration| {
+            s.latency
+                .as_ref()
+                .map_or("-".into(), |l| format_duration(f(l)))
+        };
+        rows.push([
+            format!("{}", level.level),
+            s.requests.to_string(),
+            latency(|l| l.mean),
+            latency(|l| l.p95),
+            latency(|l| l.p99),
+            format!("{:.2}%", s.error_rate() * 100.0),
+            s.throughput.map_or("-".into(), rate),
+            outcome(level.verdict.outcome).into(),
+        ]);
+    }
+    let mut out = table(&rows);
+    if result.levels.iter().any(|l| !l.verdict.passed()) || result.breaking_point.is_some() {
+        let first = result.levels.first().map_or(0.0, |l| l.level);
+        let line = match result.breaking_point {
+            Some(level) => {
+                format!("breaking point: {level} {unit} (the last level that met every bound)")
+            }
+            None if result.levels.iter().all(|l| l.verdict.passed()) => String::new(),
+            None => {
+                format!("breaking point: below {first} {unit} (the first level missed a bound)")
+            }
+        };
+        if !line.is_empty() {
+            out.push('\n');
+            out.push_str(&line);
+        }
+    }
+    out
+}
+
+/// A ramp's stages: where each took the load and what it saw.
+pub fn stages(result: &CaseResult) -> String {
+    if result.stages.is_empty() {
+        return String::new();
+    }
+    let mut rows = vec![[
+        "stage".to_string(),
+        "time".into(),
+        "load".into(),
+        "requests".into(),
+        "errors".into(),
+        "p50".into(),
+        "p95".into(),
+        "p99".into(),
+        "req/s".into(),
+    ]];
+    for (i, stage) in result.stages.iter().enumerate() {
+        let d = |v: Option<std::time::Duration>| v.map_or("-".into(), format_duration);
+        rows.push([
+            (i + 1).to_string(),
+            format!(
+                "{}-{}",
+                format_duration(stage.span.from),
+                format_duration(stage.span.to)
+            ),
+            format!("{} -> {}", stage.span.start, stage.span.target),
+            stage.requests.to_string(),
+            stage.errors.to_string(),
+            d(stage.p50),
+            d(stage.p95),
+            d(stage.p99),
+            rate(stage.throughput),
+        ]);
+    }
+    table(&rows)
+}
+
+/// An open model's parts of the latency: service time, start lag, dropped iterations.
+pub fn schedule(result: &CaseResult) -> String {
+    let Some(schedule) = &result.schedule else {
+        return String::new();
+    };
+    let part = |s: &Summary| {
+        s.latency.as_ref().map_or("-".to_string(), |l| {
+            format!(
+                "p50 {} p95 {} p99 {} max {}",
+                format_duration(l.p50),
+                format_duration(l.p95),
+                format_duration(l.p99),
+                format_duration(l.max)
+            )
+        })
+    };
+    format!(
+        "latency from each iteration's scheduled start; service time {}; start lag {}; \
+         dropped iterations {}",
+        part(&schedule.service),
+        part(&schedule.lag),
+        schedule.dropped
+    )
+}
+
+/// `pass`, `FAIL`, `INCONCLUSIVE`.
+fn outcome(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Pass => "pass",
+        Outcome::Inconclusive => "INCONCLUSIVE",
+        Outcome::Fail => "FAIL",
+    }
+}
+
+/// Rows as aligned columns: the first left-aligned, the rest right-aligned.
+fn table<const N: usize>(rows: &[[String; N]]) -> String {
+    let mut widths = [0usize; N];
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    rows.iter()
+        .map(|row| {
+            row.iter()
+                .zip(widths)
+                .enumerate()
+                .map(|(i, (c, w))| {
+                    if i == 0 {
+                        format!("{c:<w$}")
+                    } else {
+                        format!("{c:>w$}")
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("  ")
+                .trim_end()
+                .to_string()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// The text a failing test prints: why it could not run, or what missed which bound, then what
 /// was measured and how the case ran.
 pub fn failure_message(result: &CaseResult) -> String {
@@ -184,9 +343,29 @@ pub fn failure_message(result: &CaseResult) -> String {
         };
         out.push_str(&format!("{} {what}: {}\n", result.id, error.message));
     }
+    if let (Some(aborted), Some(summary)) = (&result.aborted, &result.summary) {
+        out.push_str(&format!(
+            "{} aborted at {}: {}\n",
+            result.id,
+            format_duration(aborted.at),
+            judged(&aborted.miss, summary)
+        ));
+    }
     if let (Some(verdict), Some(summary)) = (&result.verdict, &result.summary) {
         if !verdict.passed() {
             push_verdict(&mut out, &result.id, verdict, summary);
+        }
+    }
+    for (title, block) in [
+        ("levels", levels(result)),
+        ("stages", stages(result)),
+        ("open model", schedule(result)),
+    ] {
+        if !block.is_empty() {
+            out.push_str(&format!("  {title}:\n"));
+            for line in block.lines() {
+                out.push_str(&format!("    {line}\n"));
+            }
         }
     }
     for step in result

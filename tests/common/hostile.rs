@@ -56,13 +56,15 @@ impl Hostile {
         let counter = Arc::clone(&open);
         let secrets = Secrets::draw();
         let handed = Arc::new(secrets.clone());
+        let timing = Arc::new(Timing::default());
         runtime.spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
                 let counter = Arc::clone(&counter);
                 let handed = Arc::clone(&handed);
+                let timing = Arc::clone(&timing);
                 counter.fetch_add(1, Ordering::SeqCst);
                 tokio::spawn(async move {
-                    let _ = serve(stream, &handed).await;
+                    let _ = serve(stream, &handed, &timing).await;
                     counter.fetch_sub(1, Ordering::SeqCst);
                 });
             }
@@ -81,8 +83,17 @@ impl Hostile {
     }
 }
 
+/// Server-wide state of the timing routes: a stall window, `/fast` requests so far, and the
+/// requests in flight.
+#[derive(Default)]
+struct Timing {
+    stalled_until: std::sync::Mutex<Option<tokio::time::Instant>>,
+    fast: AtomicUsize,
+    in_flight: AtomicUsize,
+}
+
 /// One connection: requests in turn (keep-alive) until the client goes away.
-async fn serve(mut stream: TcpStream, secrets: &Secrets) -> std::io::Result<()> {
+async fn serve(mut stream: TcpStream, secrets: &Secrets, timing: &Timing) -> std::io::Result<()> {
     loop {
         let Some((head, body)) = read_request(&mut stream).await? else {
             return Ok(());
@@ -145,6 +156,38 @@ async fn serve(mut stream: TcpStream, secrets: &Secrets) -> std::io::Result<()> 
                 );
                 stream.write_all(reply.as_bytes()).await?;
             }
+            // `/fast?stall_at=N`: fast, but from the N-th request on, every request waits until
+            // one second after the N-th arrived: the whole server stalls for a second.
+            "/fast" => {
+                let stall_at: usize = query
+                    .strip_prefix("stall_at=")
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(usize::MAX);
+                if timing.fast.fetch_add(1, Ordering::SeqCst) + 1 == stall_at {
+                    let until = tokio::time::Instant::now() + std::time::Duration::from_secs(1);
+                    *timing.stalled_until.lock().unwrap() = Some(until);
+                }
+                let until = *timing.stalled_until.lock().unwrap();
+                if let Some(until) = until {
+                    tokio::time::sleep_until(until).await;
+                }
+                stream.write_all(OK).await?;
+            }
+            // `/limited?n=N`: fast while at most N requests are in flight, 300 ms each past it.
+            "/limited" => {
+                let limit: usize = query
+                    .strip_prefix("n=")
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(10);
+                let now = timing.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+                if now > limit {
+                    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+                } else {
+                    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+                }
+                timing.in_flight.fetch_sub(1, Ordering::SeqCst);
+                stream.write_all(OK).await?;
+            }
             "/hang" => {
                 // Never answer; keep the connection until the client closes it.
                 let mut sink = [0u8; 1024];
@@ -165,6 +208,8 @@ async fn serve(mut stream: TcpStream, secrets: &Secrets) -> std::io::Result<()> 
         }
     }
 }
+
+const OK: &[u8] = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok";
 
 /// The head (request line and headers) and body of the next request, or `None` at the end.
 async fn read_request(stream: &mut TcpStream) -> std::io::Result<Option<(String, Vec<u8>)>> {
