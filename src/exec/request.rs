@@ -70,6 +70,10 @@ pub fn render(
     if let Some(message) = ctx.exhaustion_message() {
         return Err(ErrorCause::Data(message));
     }
+    // A value cut at the size cap is not the request the suite describes: it is not sent.
+    if let Some(message) = ctx.oversize_message() {
+        return Err(ErrorCause::InvalidRequest(message));
+    }
     builder
         .build()
         .map_err(|e| ErrorCause::InvalidRequest(root_cause(&e)))

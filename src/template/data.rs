@@ -1,7 +1,10 @@
 //! `data.NAME` and `data.NAME.COLUMN`: references to the request's row of a data set.
 
 use super::eval::Expr;
-use super::{Scope, TemplateError};
+use super::size::Size;
+use super::{Json, Scope, TemplateError};
+use crate::data::DataSet;
+use std::collections::BTreeMap;
 
 /// Resolves a reference to the data set `name`, dotted into by `path`; for a CSV file, the
 /// first segment of `path` must be one of its columns.
@@ -24,10 +27,69 @@ pub(crate) fn compile(
             .suggest(column, columns.iter().map(String::as_str)));
         }
     }
+    let size = scope
+        .data_size(name)
+        .map_or(Size::NULL, |sizes| sizes.of_path(path));
     Ok(Expr::Data {
         set: set.clone(),
         path: path.iter().map(|s| s.as_str().into()).collect(),
+        size,
     })
+}
+
+/// Upper bounds of what references into one data set render, measured once over its rows.
+///
+/// A reference deeper than one segment (`data.products.price.eur`) is bounded by its first
+/// segment's value, which contains it: one pass over the rows serves every path.
+#[derive(Debug, Default)]
+pub(crate) struct DataSize {
+    /// The largest row, for `data.NAME`.
+    row: Size,
+    /// The largest value under each key of the object rows.
+    keys: BTreeMap<String, Size>,
+    /// The largest element of the array rows, for `data.NAME.0`.
+    elements: Size,
+}
+
+impl DataSize {
+    /// Measures every row of `set`.
+    pub(crate) fn of(set: &DataSet) -> Self {
+        let mut sizes = DataSize::default();
+        // Whatever the order, requests 1 to len read every row once.
+        for row in (1..=set.len() as u64).filter_map(|seq| set.row_for(seq)) {
+            sizes.row = sizes.row.max(Size::of(row));
+            match row {
+                Json::Object(map) => {
+                    for (key, value) in map {
+                        let size = sizes.keys.entry(key.clone()).or_default();
+                        *size = size.max(Size::of(value));
+                    }
+                }
+                Json::Array(items) => {
+                    for item in items {
+                        sizes.elements = sizes.elements.max(Size::of(item));
+                    }
+                }
+                _ => {}
+            }
+        }
+        sizes
+    }
+
+    /// The bound of `data.NAME` dotted into by `path`; a missing key, index or row is null.
+    pub(crate) fn of_path(&self, path: &[String]) -> Size {
+        let found = match path.first() {
+            None => self.row,
+            Some(first) => {
+                let key = self.keys.get(first).copied().unwrap_or_default();
+                match first.parse::<usize>() {
+                    Ok(_) => key.max(self.elements),
+                    Err(_) => key,
+                }
+            }
+        };
+        found.max(Size::NULL)
+    }
 }
 
 #[cfg(test)]
@@ -190,5 +252,30 @@ mod tests {
         let scope = scope(Order::Sequential).with_variable("data");
         let vars = Variables::from([("data".to_string(), json!({"users": "mine"}))]);
         assert_eq!(text_with(&scope, "{{ data.users }}", 1, &vars), "mine");
+    }
+
+    #[test]
+    fn references_are_bounded_by_the_longest_value_they_can_read() {
+        let long = "x".repeat(600_000);
+        let scope = Scope::new().with_data(set(
+            "big",
+            "csv",
+            &format!("id,blob\n1,short\n2,{long}\n"),
+            Order::Sequential,
+        ));
+        assert_eq!(
+            text_with(&scope, "{{ data.big.blob }}", 2, &Variables::new()).len(),
+            600_000
+        );
+        assert_eq!(
+            error(&scope, "{{ data.big.blob }}{{ data.big.blob }}"),
+            "the text would render about 1.2e6 bytes; the limit is 1048576 bytes"
+        );
+        assert_eq!(
+            error(&scope, "{{ data.big }}{{ data.big }}"),
+            "the text would render about 1.2e6 bytes; the limit is 1048576 bytes"
+        );
+        // Short columns and keys that no row has stay small.
+        assert!(TextTemplate::compile("{{ data.big.id }}{{ data.big.id }}", &scope).is_ok());
     }
 }

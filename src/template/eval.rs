@@ -1,6 +1,8 @@
 //! Compiled expressions and their evaluation against one request's render state.
 
+use super::cap::{settle, write_capped, Budget};
 use super::functions::Builtin;
+use super::size::{Size, MAX_RENDERED_BYTES};
 use super::{CustomFunction, Json, Scope, ValueTemplate, Variables};
 use crate::data::DataSet;
 use rand::rngs::SmallRng;
@@ -12,6 +14,11 @@ use std::fmt::{self, Write};
 /// The RNG is derived from `(seed, seq)` alone, so each request's data is reproducible under a
 /// suite `seed` whatever the order or concurrency in which requests are rendered. Data set rows
 /// likewise depend on `seq` alone, so every `data.NAME` in one request reads the same row.
+///
+/// Each value rendered with [`TextTemplate::render`](super::TextTemplate::render) or
+/// [`ValueTemplate::render`] is held to [`MAX_RENDERED_BYTES`](super::MAX_RENDERED_BYTES):
+/// compile-time bounds cannot know how large a variable or a custom function's result will be.
+/// A value that reaches the cap stops growing, and [`RenderContext::oversize_message`] says so.
 pub struct RenderContext<'a> {
     scope: &'a Scope,
     vars: &'a Variables,
@@ -19,6 +26,8 @@ pub struct RenderContext<'a> {
     pub(crate) rng: SmallRng,
     /// The first `unique` data set found without a row for this request.
     exhausted: Option<DataSet>,
+    /// The run-time cap of the value being rendered.
+    pub(crate) budget: Budget,
 }
 
 impl<'a> RenderContext<'a> {
@@ -30,6 +39,7 @@ impl<'a> RenderContext<'a> {
             seq,
             rng: SmallRng::seed_from_u64(splitmix64(seed ^ splitmix64(seq))),
             exhausted: None,
+            budget: Budget::default(),
         }
     }
 
@@ -60,6 +70,35 @@ impl<'a> RenderContext<'a> {
     /// ``data `users` ran out of unique rows (3 rows)``.
     pub fn exhaustion_message(&self) -> Option<String> {
         self.exhausted.as_ref().map(DataSet::exhaustion_message)
+    }
+
+    /// Whether a value rendered with this context reached
+    /// [`MAX_RENDERED_BYTES`](super::MAX_RENDERED_BYTES) and was cut there.
+    pub fn oversized(&self) -> bool {
+        self.budget.was_cut()
+    }
+
+    /// Why this request cannot be sent, if a rendered value reached the cap:
+    /// "rendered value over 1048576 bytes, the limit of one templated field".
+    ///
+    /// The value was cut (text ends at the cap, JSON holds null where it would have grown past
+    /// it), so like an exhausted data set the request should not be sent but recorded as an
+    /// error with this cause.
+    pub fn oversize_message(&self) -> Option<String> {
+        self.oversized().then(|| {
+            format!(
+                "rendered value over {MAX_RENDERED_BYTES} bytes, the limit of one templated field"
+            )
+        })
+    }
+
+    /// Renders with `render`, then forgets what it spent: for a value built only to be counted
+    /// again as it is used (a factory written as text, a custom function's arguments).
+    fn unspent<T>(&mut self, render: impl FnOnce(&mut Self) -> T) -> T {
+        let spent = self.budget.spent();
+        let out = render(self);
+        self.budget.rewind(spent);
+        out
     }
 
     /// The row of `set` for this request; null, and recorded, when a `unique` set ran out.
@@ -103,6 +142,8 @@ pub(crate) enum Expr {
     Data {
         set: DataSet,
         path: Box<[Box<str>]>,
+        /// The largest value this reference can read, measured when it compiled.
+        size: Size,
     },
     Custom {
         name: Box<str>,
@@ -112,17 +153,38 @@ pub(crate) enum Expr {
 }
 
 impl Expr {
+    /// An upper bound of the value written as text, computed without rendering.
+    pub(crate) fn size(&self) -> Size {
+        match self {
+            Expr::Const(value) => Size::of_text(value),
+            Expr::Builtin(builtin) => builtin.size(),
+            Expr::Variable { .. } => Size::RUN_TIME,
+            Expr::Factory { template, .. } => template.size().via_factory(),
+            Expr::Data { size, .. } => *size,
+            Expr::Custom { args, .. } => args.iter().map(Expr::size).sum::<Size>() + Size::RUN_TIME,
+        }
+    }
+
     /// The value as typed JSON, for a field that is exactly this expression.
     pub(crate) fn value(&self, ctx: &mut RenderContext<'_>) -> Json {
         match self {
-            Expr::Const(value) => value.clone(),
-            Expr::Builtin(builtin) => builtin.value(ctx),
-            Expr::Variable { name, path } => lookup(ctx.vars, name, path).clone(),
-            Expr::Data { set, path } => walk(ctx.row(set), path).clone(),
-            Expr::Factory { template, .. } => template.render(ctx),
+            Expr::Const(value) => ctx.budget.admit(value),
+            Expr::Builtin(builtin) => {
+                let value = builtin.value(ctx);
+                ctx.budget.admit_owned(value)
+            }
+            Expr::Variable { name, path } => ctx.budget.admit(lookup(ctx.vars, name, path)),
+            Expr::Data { set, path, .. } => {
+                let row = ctx.row(set);
+                ctx.budget.admit(walk(row, path))
+            }
+            Expr::Factory { template, .. } => template.render_within(ctx),
             Expr::Custom { function, args, .. } => {
-                let args: Vec<Json> = args.iter().map(|arg| arg.value(ctx)).collect();
-                function(&args, &mut ctx.rng)
+                // The arguments are held to the cap while built, but only the result is kept.
+                let args: Vec<Json> =
+                    ctx.unspent(|ctx| args.iter().map(|arg| arg.value(ctx)).collect());
+                let value = function(&args, &mut ctx.rng);
+                ctx.budget.admit_owned(value)
             }
         }
     }
@@ -130,11 +192,23 @@ impl Expr {
     /// Appends the value as text: strings without quotes, anything else as compact JSON.
     pub(crate) fn write(&self, ctx: &mut RenderContext<'_>, out: &mut String) {
         match self {
-            Expr::Const(value) => write_json(value, out),
-            Expr::Builtin(builtin) => builtin.write(ctx, out),
-            Expr::Variable { name, path } => write_json(lookup(ctx.vars, name, path), out),
-            Expr::Data { set, path } => write_json(walk(ctx.row(set), path), out),
-            Expr::Factory { .. } | Expr::Custom { .. } => write_json(&self.value(ctx), out),
+            Expr::Const(value) => write_capped(&mut ctx.budget, out, value),
+            Expr::Builtin(builtin) => {
+                let (start, room) = (out.len(), ctx.budget.room());
+                builtin.write(ctx, out);
+                settle(&mut ctx.budget, out, start, room);
+            }
+            Expr::Variable { name, path } => {
+                write_capped(&mut ctx.budget, out, lookup(ctx.vars, name, path));
+            }
+            Expr::Data { set, path, .. } => {
+                let row = ctx.row(set);
+                write_capped(&mut ctx.budget, out, walk(row, path));
+            }
+            Expr::Factory { .. } | Expr::Custom { .. } => {
+                let value = ctx.unspent(|ctx| self.value(ctx));
+                write_capped(&mut ctx.budget, out, &value);
+            }
         }
     }
 }
@@ -185,7 +259,7 @@ impl fmt::Debug for Expr {
                 path.iter().try_for_each(|segment| write!(f, ".{segment}"))
             }
             Expr::Factory { name, .. } => write!(f, "factory.{name}"),
-            Expr::Data { set, path } => {
+            Expr::Data { set, path, .. } => {
                 write!(f, "data.{}", set.name())?;
                 path.iter().try_for_each(|segment| write!(f, ".{segment}"))
             }

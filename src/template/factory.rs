@@ -11,6 +11,12 @@ impl Scope {
     ///
     /// Factories may use each other in any order of definition; a cycle is an error. A factory
     /// renders afresh at each use, so two uses in one request give two different objects.
+    ///
+    /// A factory that would render over the limits
+    /// ([`MAX_RENDERED_BYTES`](super::MAX_RENDERED_BYTES),
+    /// [`MAX_RENDERED_VALUES`](super::MAX_RENDERED_VALUES)) is an error, found without
+    /// rendering it: factories that use others several times multiply, and a few lines can
+    /// describe more values than memory holds.
     pub fn with_factories(
         mut self,
         factories: &BTreeMap<String, Json>,
@@ -26,8 +32,9 @@ impl Scope {
             .into_iter()
             .filter_map(|name| factories.get_key_value(name))
         {
-            let template = ValueTemplate::compile(value, &self)
+            let template = ValueTemplate::compile_unchecked(value, &self)
                 .map_err(|e| e.context(format_args!("factory `{name}`")))?;
+            template.size().check(format_args!("factory `{name}`"))?;
             self.add_factory(name, template);
         }
         Ok(self)
@@ -261,6 +268,62 @@ mod tests {
         assert_eq!(
             error(&Scope::new(), "{{ factory.worker }}"),
             "unknown factory `worker` in `{{ factory.worker }}`"
+        );
+    }
+
+    /// `f0: 0`, then `fN` using `fN-1` twice (`doubling`) or once.
+    fn chain(levels: usize, doubling: bool) -> BTreeMap<String, Json> {
+        let mut chain = BTreeMap::from([("f0".to_string(), json!(0))]);
+        for level in 1..=levels {
+            let previous = format!("{{{{ factory.f{} }}}}", level - 1);
+            let value = match doubling {
+                true => json!({"a": previous, "b": previous}),
+                false => json!({"a": previous, "n": level}),
+            };
+            chain.insert(format!("f{level}"), value);
+        }
+        chain
+    }
+
+    #[test]
+    fn factories_that_multiply_past_the_limit_are_refused_without_rendering() {
+        let started = std::time::Instant::now();
+        let err = Scope::new().with_factories(&chain(40, true)).unwrap_err();
+        // Rendering f40 would build 2^41 values; bounding it takes microseconds.
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+        assert_eq!(
+            err.to_string(),
+            "factory `f16` would render about 1.3e5 values; the limit is 100000: \
+             a factory that uses another several times multiplies its size"
+        );
+    }
+
+    #[test]
+    fn deep_linear_factories_compile_and_render() {
+        let scope = Scope::new().with_factories(&chain(20, false)).unwrap();
+        let mut rendered = value(&scope, json!("{{ factory.f20 }}"), 1);
+        for level in (1..=20).rev() {
+            assert_eq!(rendered["n"], level);
+            rendered = rendered["a"].take();
+        }
+        assert_eq!(rendered, 0);
+    }
+
+    #[test]
+    fn a_template_that_uses_factories_past_the_limit_is_refused() {
+        let scope = Scope::new().with_factories(&chain(15, true)).unwrap();
+        let body = json!({"x": "{{ factory.f15 }}", "y": "{{ factory.f15 }}"});
+        assert_eq!(
+            ValueTemplate::compile(&body, &scope)
+                .unwrap_err()
+                .to_string(),
+            "the value would render about 1.3e5 values; the limit is 100000: \
+             a factory that uses another several times multiplies its size"
+        );
+        assert_eq!(
+            error(&scope, "{{ factory.f15 }}{{ factory.f15 }}"),
+            "the text would render about 1.3e5 values; the limit is 100000: \
+             a factory that uses another several times multiplies its size"
         );
     }
 }

@@ -2,6 +2,7 @@
 
 use super::eval::RenderContext;
 use super::parse::Ast;
+use super::size::{Size, MAX_RENDERED_BYTES};
 use super::{Json, TemplateError};
 use fake::faker::{address::en::CityName, company::en::CompanyName, lorem::en::Sentence};
 use fake::faker::{lorem::en::Word, name::en as name, phone_number::en::PhoneNumber};
@@ -32,8 +33,12 @@ pub(crate) const NAMES: &[&str] = &[
     "word",
 ];
 
-/// `random_string(n)` longer than this is almost certainly a typo, and would slow the hot path.
-const MAX_STRING_LEN: i64 = 1 << 20;
+/// `random_string(n)` longer than one rendered value may be is refused when it compiles.
+const MAX_STRING_LEN: i64 = MAX_RENDERED_BYTES as i64;
+
+/// An upper bound of the realistic fake data (names, emails, sentences) as text: generous, as
+/// the word lists hold nothing near it; only a bound's order of magnitude matters.
+const FAKE_TEXT_BYTES: u64 = 256;
 
 /// A builtin call with its arguments checked and pre-digested for rendering.
 #[derive(Debug, Clone)]
@@ -44,6 +49,9 @@ pub(crate) enum Builtin {
     RunId,
     RandomInt(Uniform<i64>),
     RandomFloat(Uniform<f64>),
+    /// The length is a literal, checked against [`MAX_RENDERED_BYTES`] when it compiles; no
+    /// builtin takes a size computed at run time. Rendering clamps it to the room the run-time
+    /// cap leaves, so that characters past the cap are not even drawn.
     RandomString(usize),
     OneOf(Box<[Json]>),
     Name,
@@ -193,6 +201,35 @@ fn arity<'a, const N: usize>(
 }
 
 impl Builtin {
+    /// An upper bound of the value written as text.
+    pub(crate) fn size(&self) -> Size {
+        match self {
+            // u64::MAX and i64::MIN have 20 characters.
+            Builtin::Seq | Builtin::RandomInt(_) => Size::scalar(20),
+            // The longest f64 as printed: -1.7976931348623157e308.
+            Builtin::RandomFloat(_) => Size::scalar(24),
+            Builtin::Uuid => Size::scalar(36),
+            // 2025-01-31T09:15:02.123Z
+            Builtin::Now => Size::scalar(24),
+            Builtin::RunId => Size::scalar(8),
+            Builtin::RandomString(len) => Size::scalar(*len as u64),
+            Builtin::OneOf(options) => options
+                .iter()
+                .map(Size::of_text)
+                .fold(Size::default(), Size::max),
+            Builtin::Name
+            | Builtin::FirstName
+            | Builtin::LastName
+            | Builtin::Email
+            | Builtin::Username
+            | Builtin::Phone
+            | Builtin::Company
+            | Builtin::City
+            | Builtin::Sentence
+            | Builtin::Word => Size::scalar(FAKE_TEXT_BYTES),
+        }
+    }
+
     /// The value as typed JSON, for a field that is exactly this expression.
     pub(crate) fn value(&self, ctx: &mut RenderContext<'_>) -> Json {
         match self {
@@ -210,6 +247,7 @@ impl Builtin {
 
     /// Appends the value as text, without an intermediate JSON value.
     pub(crate) fn write(&self, ctx: &mut RenderContext<'_>, out: &mut String) {
+        let room = ctx.budget.room();
         let rng = &mut ctx.rng;
         // Writing to a String cannot fail.
         let _ = match self {
@@ -238,7 +276,11 @@ impl Builtin {
                 Ok(())
             }
             Builtin::RandomString(len) => {
-                out.extend(Alphanumeric.sample_iter(rng).take(*len).map(char::from));
+                let take = (*len).min(room);
+                out.extend(Alphanumeric.sample_iter(rng).take(take).map(char::from));
+                if take < *len {
+                    ctx.budget.overflow();
+                }
                 Ok(())
             }
             Builtin::Name => write!(out, "{}", name::Name().fake_with_rng::<String, _>(rng)),
@@ -406,6 +448,11 @@ mod tests {
             (
                 "{{ random_string(-1) }}",
                 "`random_string` length must be an integer from 0 to 1048576, got -1 in `{{ random_string(-1) }}`",
+            ),
+            (
+                "{{ random_string(10000000) }}",
+                "`random_string` length must be an integer from 0 to 1048576, got 10000000 \
+                 in `{{ random_string(10000000) }}`",
             ),
             ("{{ one_of() }}", "`one_of` needs at least one argument in `{{ one_of() }}`"),
             (

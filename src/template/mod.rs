@@ -16,6 +16,7 @@
 //! assert_eq!(header.render(&mut ctx), "Bearer abc");
 //! ```
 
+mod cap;
 mod compile;
 mod data;
 mod error;
@@ -24,12 +25,14 @@ mod factory;
 mod functions;
 mod parse;
 mod scope;
+mod size;
 mod text;
 mod value;
 
 pub use error::TemplateError;
 pub use eval::RenderContext;
 pub use scope::Scope;
+pub use size::{MAX_RENDERED_BYTES, MAX_RENDERED_VALUES};
 pub use text::TextTemplate;
 pub use value::ValueTemplate;
 

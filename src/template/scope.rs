@@ -1,10 +1,12 @@
 //! What templates may refer to: declared variables, custom functions, compiled factories and
 //! data sets.
 
+use super::data::DataSize;
 use super::{CustomFunction, ValueTemplate};
 use crate::data::DataSet;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
+use std::sync::Arc;
 
 /// What a template may refer to; built once per suite, before any template is compiled.
 ///
@@ -17,6 +19,8 @@ pub struct Scope {
     functions: BTreeMap<String, CustomFunction>,
     factories: BTreeMap<String, ValueTemplate>,
     data: BTreeMap<String, DataSet>,
+    /// Bounds of what references into each data set render, by the set's name.
+    data_sizes: BTreeMap<String, Arc<DataSize>>,
 }
 
 impl Scope {
@@ -40,8 +44,14 @@ impl Scope {
 
     /// Makes a loaded data set usable as `{{ data.NAME }}` and `{{ data.NAME.COLUMN }}`, under
     /// its own name; a set of the same name is replaced.
+    ///
+    /// Its rows are measured once, here, so that templates reading them are held to the size
+    /// limits when they compile.
     pub fn with_data(mut self, set: DataSet) -> Self {
-        self.data.insert(set.name().to_string(), set);
+        let name = set.name().to_string();
+        self.data_sizes
+            .insert(name.clone(), Arc::new(DataSize::of(&set)));
+        self.data.insert(name, set);
         self
     }
 
@@ -63,6 +73,11 @@ impl Scope {
     /// Every data set in scope.
     pub fn data_sets(&self) -> impl Iterator<Item = &DataSet> {
         self.data.values()
+    }
+
+    /// The bounds of the data set called `name`, if any.
+    pub(crate) fn data_size(&self, name: &str) -> Option<&DataSize> {
+        self.data_sizes.get(name).map(Arc::as_ref)
     }
 
     pub(crate) fn data_names(&self) -> impl Iterator<Item = &str> {

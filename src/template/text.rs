@@ -1,8 +1,10 @@
 //! Strings with `{{ }}` parts: paths, URLs, headers, query values, raw bodies.
 
+use super::cap::push_capped;
 use super::compile::compile;
 use super::eval::{write_json, Expr};
 use super::parse::{split, Piece};
+use super::size::Size;
 use super::{RenderContext, Scope, TemplateError};
 use std::fmt;
 use std::sync::Arc;
@@ -16,6 +18,8 @@ struct Inner {
     parts: Vec<Part>,
     /// Starting capacity of a rendered string, so most renders allocate once.
     capacity: usize,
+    /// An upper bound of the rendered text.
+    size: Size,
 }
 
 enum Part {
@@ -27,8 +31,19 @@ enum Part {
 const EXPR_CAPACITY: usize = 36;
 
 impl TextTemplate {
-    /// Parses and resolves `text` against `scope`; every error is reported here, not at render.
+    /// Parses and resolves `text` against `scope`; every error is reported here, not at render,
+    /// including a text that would render over the limits
+    /// ([`MAX_RENDERED_BYTES`](super::MAX_RENDERED_BYTES),
+    /// [`MAX_RENDERED_VALUES`](super::MAX_RENDERED_VALUES)).
     pub fn compile(text: &str, scope: &Scope) -> Result<Self, TemplateError> {
+        let template = Self::compile_unchecked(text, scope)?;
+        template.size().check("the text")?;
+        Ok(template)
+    }
+
+    /// Like [`TextTemplate::compile`] without the size check, for a text inside a value, which
+    /// is checked as a whole.
+    pub(crate) fn compile_unchecked(text: &str, scope: &Scope) -> Result<Self, TemplateError> {
         let mut parts: Vec<Part> = Vec::new();
         for piece in split(text)? {
             let expr = match piece {
@@ -53,23 +68,48 @@ impl TextTemplate {
                 Part::Expr(_) => EXPR_CAPACITY,
             })
             .sum();
+        // One string, plus what the expressions write and the values they may build to do so.
+        let size = parts
+            .iter()
+            .map(|part| match part {
+                Part::Text(text) => Size::default().plus_bytes(text.len() as u64),
+                Part::Expr(expr) => expr.size(),
+            })
+            .sum::<Size>()
+            + Size::scalar(0);
         Ok(Self(Arc::new(Inner {
             source: text.to_string(),
             parts,
             capacity,
+            size,
         })))
     }
 
-    /// Renders the text for one request.
+    /// Renders the text for one request, held to
+    /// [`MAX_RENDERED_BYTES`](super::MAX_RENDERED_BYTES): see [`RenderContext`].
     pub fn render(&self, ctx: &mut RenderContext<'_>) -> String {
-        let mut out = String::with_capacity(self.0.capacity);
+        ctx.budget.start_value();
+        self.render_within(ctx)
+    }
+
+    /// Renders the text as part of a larger value, whose cap it shares.
+    pub(crate) fn render_within(&self, ctx: &mut RenderContext<'_>) -> String {
+        let mut out = String::with_capacity(self.0.capacity.min(ctx.budget.room()));
         for part in &self.0.parts {
+            if ctx.budget.is_full() {
+                break;
+            }
             match part {
-                Part::Text(text) => out.push_str(text),
+                Part::Text(text) => push_capped(&mut ctx.budget, &mut out, text),
                 Part::Expr(expr) => expr.write(ctx, &mut out),
             }
         }
         out
+    }
+
+    /// An upper bound of the rendered text, computed when it compiled.
+    pub(crate) fn size(&self) -> Size {
+        self.0.size
     }
 
     /// Whether every render gives the same text (no expression, or only constant ones), so the

@@ -3,6 +3,7 @@
 use super::compile::compile;
 use super::eval::Expr;
 use super::parse::{split, Piece};
+use super::size::{key_bytes, punctuation, Size};
 use super::{Json, RenderContext, Scope, TemplateError, TextTemplate};
 use std::fmt;
 use std::sync::Arc;
@@ -13,11 +14,18 @@ use std::sync::Arc;
 /// expression's typed value; a string mixing text and expressions renders as a string.
 /// Object keys are taken literally.
 #[derive(Clone)]
-pub struct ValueTemplate(Arc<Node>);
+pub struct ValueTemplate(Arc<Compiled>);
+
+struct Compiled {
+    root: Node,
+    /// An upper bound of the rendered value, computed once so that each use of a factory
+    /// reuses it: computing a bound stays linear however factories nest.
+    size: Size,
+}
 
 enum Node {
-    /// A subtree without expressions, cloned as is.
-    Literal(Json),
+    /// A subtree without expressions, cloned as is; its size is exact.
+    Literal(Json, Size),
     /// A string that is exactly one expression.
     Expr(Expr),
     /// A string mixing text and expressions.
@@ -28,18 +36,44 @@ enum Node {
 
 impl ValueTemplate {
     /// Compiles every string in `value` against `scope`; errors name the field they come from.
+    ///
+    /// A value that would render over the limits ([`MAX_RENDERED_BYTES`](super::MAX_RENDERED_BYTES),
+    /// [`MAX_RENDERED_VALUES`](super::MAX_RENDERED_VALUES)) is an error too, found without
+    /// rendering it.
     pub fn compile(value: &Json, scope: &Scope) -> Result<Self, TemplateError> {
-        node(value, scope, &mut String::new()).map(|node| Self(Arc::new(node)))
+        let template = Self::compile_unchecked(value, scope)?;
+        template.size().check("the value")?;
+        Ok(template)
     }
 
-    /// Renders the value for one request.
+    /// Like [`ValueTemplate::compile`] without the size check, for a caller that names the
+    /// value in its own message (a factory).
+    pub(crate) fn compile_unchecked(value: &Json, scope: &Scope) -> Result<Self, TemplateError> {
+        let root = node(value, scope, &mut String::new())?;
+        let size = root.size();
+        Ok(Self(Arc::new(Compiled { root, size })))
+    }
+
+    /// Renders the value for one request, held to
+    /// [`MAX_RENDERED_BYTES`](super::MAX_RENDERED_BYTES): see [`RenderContext`].
     pub fn render(&self, ctx: &mut RenderContext<'_>) -> Json {
-        self.0.render(ctx)
+        ctx.budget.start_value();
+        self.render_within(ctx)
+    }
+
+    /// Renders the value as part of a larger one (a factory's use), whose cap it shares.
+    pub(crate) fn render_within(&self, ctx: &mut RenderContext<'_>) -> Json {
+        self.0.root.render(ctx)
+    }
+
+    /// An upper bound of the rendered value, computed when it compiled.
+    pub(crate) fn size(&self) -> Size {
+        self.0.size
     }
 
     /// Whether every render gives the same value, so the caller may render once and reuse it.
     pub fn is_literal(&self) -> bool {
-        matches!(*self.0, Node::Literal(_))
+        matches!(self.0.root, Node::Literal(..))
     }
 }
 
@@ -72,14 +106,14 @@ fn node(value: &Json, scope: &Scope, field: &mut String) -> Result<Node, Templat
             }
             Node::Object(nodes)
         }
-        other => Node::Literal(other.clone()),
+        other => Node::literal(other.clone()),
     };
     // A subtree whose strings all folded to constants becomes one literal, cloned in one go.
     Ok(match compiled {
         Node::Array(nodes) if nodes.iter().all(Node::is_literal) => {
-            Node::Literal(nodes.into_iter().filter_map(Node::into_literal).collect())
+            Node::literal(nodes.into_iter().filter_map(Node::into_literal).collect())
         }
-        Node::Object(nodes) if nodes.iter().all(|(_, n)| n.is_literal()) => Node::Literal(
+        Node::Object(nodes) if nodes.iter().all(|(_, n)| n.is_literal()) => Node::literal(
             nodes
                 .into_iter()
                 .filter_map(|(key, node)| Some((key, node.into_literal()?)))
@@ -93,53 +127,98 @@ fn string(text: &str, scope: &Scope) -> Result<Node, TemplateError> {
     let pieces = split(text)?;
     if let [Piece::Expr { ast, source }] = pieces.as_slice() {
         return Ok(match compile(ast, source, scope)? {
-            Expr::Const(value) => Node::Literal(value),
+            Expr::Const(value) => Node::literal(value),
             expr => Node::Expr(expr),
         });
     }
-    let template = TextTemplate::compile(text, scope)?;
+    let template = TextTemplate::compile_unchecked(text, scope)?;
     Ok(match template.is_literal() {
-        true => Node::Literal(Json::String(template.render_literal())),
+        true => Node::literal(Json::String(template.render_literal())),
         false => Node::Text(template),
     })
 }
 
+/// The quotes a string adds as a JSON value, which it does not have as text.
+const QUOTES: u64 = 2;
+
 impl Node {
+    fn literal(value: Json) -> Node {
+        let size = Size::of(&value);
+        Node::Literal(value, size)
+    }
+
     fn is_literal(&self) -> bool {
-        matches!(self, Node::Literal(_))
+        matches!(self, Node::Literal(..))
     }
 
     fn into_literal(self) -> Option<Json> {
         match self {
-            Node::Literal(value) => Some(value),
+            Node::Literal(value, _) => Some(value),
             _ => None,
         }
     }
 
+    /// An upper bound of the rendered value: the same measure as the run-time cap's.
+    fn size(&self) -> Size {
+        match self {
+            Node::Literal(_, size) => *size,
+            Node::Expr(expr) => expr.size().plus_bytes(QUOTES),
+            Node::Text(template) => template.size().plus_bytes(QUOTES),
+            Node::Array(nodes) => {
+                nodes.iter().map(Node::size).sum::<Size>() + Size::scalar(punctuation(nodes.len()))
+            }
+            Node::Object(nodes) => {
+                nodes
+                    .iter()
+                    .map(|(key, node)| node.size().plus_bytes(key_bytes(key)))
+                    .sum::<Size>()
+                    + Size::scalar(punctuation(nodes.len()))
+            }
+        }
+    }
+
+    /// Renders within the room the cap leaves; past it, a container is not filled and any
+    /// value becomes null.
     fn render(&self, ctx: &mut RenderContext<'_>) -> Json {
         match self {
-            Node::Literal(value) => value.clone(),
+            Node::Literal(value, size) => match ctx.budget.charge(size.bytes) {
+                true => value.clone(),
+                false => Json::Null,
+            },
             Node::Expr(expr) => expr.value(ctx),
-            Node::Text(template) => Json::String(template.render(ctx)),
-            Node::Array(nodes) => nodes.iter().map(|node| node.render(ctx)).collect(),
-            Node::Object(nodes) => nodes
-                .iter()
-                .map(|(key, node)| (key.clone(), node.render(ctx)))
-                .collect(),
+            Node::Text(template) => {
+                let text = template.render_within(ctx);
+                ctx.budget.charge(QUOTES);
+                Json::String(text)
+            }
+            Node::Array(nodes) => match ctx.budget.charge(punctuation(nodes.len())) {
+                true => nodes.iter().map(|node| node.render(ctx)).collect(),
+                false => Json::Null,
+            },
+            Node::Object(nodes) => {
+                let keys: u64 = nodes.iter().map(|(key, _)| key_bytes(key)).sum();
+                match ctx.budget.charge(punctuation(nodes.len()) + keys) {
+                    true => nodes
+                        .iter()
+                        .map(|(key, node)| (key.clone(), node.render(ctx)))
+                        .collect(),
+                    false => Json::Null,
+                }
+            }
         }
     }
 }
 
 impl fmt::Debug for ValueTemplate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("ValueTemplate").field(&self.0).finish()
+        f.debug_tuple("ValueTemplate").field(&self.0.root).finish()
     }
 }
 
 impl fmt::Debug for Node {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Node::Literal(value) => write!(f, "{value}"),
+            Node::Literal(value, _) => write!(f, "{value}"),
             Node::Expr(expr) => write!(f, "{{{{ {expr:?} }}}}"),
             Node::Text(template) => write!(f, "{:?}", template.source()),
             Node::Array(nodes) => f.debug_list().entries(nodes).finish(),
