@@ -9,7 +9,7 @@ use libtest_mimic::{Arguments, Failed, Trial};
 use crate::extract::Exchange;
 use crate::fixtures::{SetupContext, SetupFunction};
 use crate::plan::KindPlan;
-use crate::report::{failure_message, Console, Report};
+use crate::report::{failure_message, Console, Report, ReportFiles};
 use crate::results::CaseResult;
 use crate::run::{self, Collected, Config, Loaded, Session};
 use crate::template::{CustomFunction, Variables};
@@ -50,6 +50,14 @@ impl Harness {
     pub fn thresholds_file(mut self, path: impl Into<PathBuf>) -> Self {
         self.config.thresholds = path.into();
         self.config.thresholds_named = true;
+        self
+    }
+
+    /// Writes report files (`results.json`, `junit.xml`, `report.html`, ...) to `dir`, over
+    /// `PERF_REPORT_DIR` and the default `target/perf/`. [`Harness::run_cases`] writes them
+    /// only when this is set.
+    pub fn report_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.config.report_dir = Some(dir.into());
         self
     }
 
@@ -102,6 +110,12 @@ impl Harness {
         let mut args = Arguments::from_args();
         // Performance cases must never overlap, whatever --test-threads says.
         args.test_threads = Some(1);
+        let reports = ReportFiles::new(
+            self.config
+                .report_dir
+                .clone()
+                .unwrap_or_else(ReportFiles::default_dir),
+        );
         let session = Arc::new(Session::new(self.config.base_url.clone()));
         let collected = Arc::new(Collected::default());
         let loaded = run::load(&self.config);
@@ -138,6 +152,18 @@ impl Harness {
                 eprintln!("error: {id}: {error}");
             }
             failed = true;
+        }
+        // Reports are part of the run's outcome: CI reading an old or missing junit.xml as
+        // this run's would be worse than a failed run. A run of no case (a listing, or a filter
+        // meant for other tests of the package) leaves the last run's reports in place.
+        if !args.list && !results.is_empty() {
+            match reports.write(&results, &|text| session.redact(text)) {
+                Ok(_) => println!("loadgate reports: {}", reports.dir().display()),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    failed = true;
+                }
+            }
         }
         let teardown_failures = session.finish();
         for failure in &teardown_failures {

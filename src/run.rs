@@ -10,6 +10,7 @@ use crate::exec::{self, Case, ExecError, Gate, Kind, Measurement, RunContext};
 use crate::fixtures::Fixtures;
 use crate::plan::{plan_suite, KindPlan};
 use crate::record::{Recorded, Series};
+use crate::report::ReportFiles;
 use crate::results::{
     CaseError, CaseResult, LevelResult, ScheduleSummary, Stage, StageResult, StepResult,
 };
@@ -33,6 +34,9 @@ pub struct Config {
     pub base_url: Option<String>,
     /// Rust fixtures registered on the builder.
     pub fixtures: Fixtures,
+    /// Where report files go. [`run_all`] writes them only when this is set; the libtest
+    /// runner always does, by default to [`ReportFiles::default_dir`].
+    pub report_dir: Option<PathBuf>,
 }
 
 impl Config {
@@ -49,6 +53,7 @@ impl Config {
             thresholds_named: std::env::var_os("PERF_THRESHOLDS").is_some(),
             base_url: std::env::var(BASE_URL_VAR).ok(),
             fixtures: Fixtures::default(),
+            report_dir: None,
         }
     }
 }
@@ -221,8 +226,10 @@ impl Session {
 
 /// Runs every case whose id contains `filter` (all when empty), one at a time, and returns their
 /// results; files that cannot load come back as results with a load error, and a failed
-/// tear-down of once-scoped fixtures as a result of its own.
+/// tear-down of once-scoped fixtures as a result of its own. With `config.report_dir` set, the
+/// results are also added to the report files there.
 pub fn run_all(config: &Config, filter: &str) -> Vec<CaseResult> {
+    let reports = config.report_dir.clone().map(ReportFiles::new);
     let session = Session::new(config.base_url.clone());
     let mut results = Vec::new();
     for entry in load(config) {
@@ -249,6 +256,11 @@ pub fn run_all(config: &Config, filter: &str) -> Vec<CaseResult> {
             message: failures.join("\n"),
         });
         results.push(result);
+    }
+    if let Some(reports) = reports.filter(|_| !results.is_empty()) {
+        if let Err(e) = reports.write(&results, &|text| session.redact(text)) {
+            eprintln!("loadgate: {e}");
+        }
     }
     results
 }

@@ -4,7 +4,7 @@ use std::io;
 
 use super::text;
 use super::Report;
-use crate::results::{CaseResult, Status};
+use crate::results::CaseResult;
 use crate::stats::Summary;
 use crate::units::format_duration;
 
@@ -32,7 +32,8 @@ impl Report for Console {
                     };
                     row(&format!("  {}", step.id), Some(&step.summary), verdict)
                 });
-                std::iter::once(row(&r.id, r.summary.as_ref(), status(r.status()))).chain(steps)
+                std::iter::once(row(&r.id, r.summary.as_ref(), text::status(r.status())))
+                    .chain(steps)
             })
             .collect();
         let mut widths = HEADER.map(str::len);
@@ -110,15 +111,6 @@ impl Report for Console {
             "{passed} of {} cases met their bounds\n",
             reports.len()
         )
-    }
-}
-
-fn status(status: Status) -> &'static str {
-    match status {
-        Status::Pass => "pass",
-        Status::Inconclusive => "INCONCLUSIVE",
-        Status::Fail => "FAIL",
-        Status::Error => "ERROR",
     }
 }
 

@@ -4,7 +4,7 @@
 use std::fmt::Display;
 
 use crate::checks::CheckTally;
-use crate::results::{CaseResult, Stage};
+use crate::results::{CaseError, CaseResult, Stage, Status};
 use crate::stats::Summary;
 use crate::thresholds::{Limit, Metric};
 use crate::units::format_duration;
@@ -331,17 +331,57 @@ fn table<const N: usize>(rows: &[[String; N]]) -> String {
         .join("\n")
 }
 
+/// How a case ended, as tables show it: `pass`, `INCONCLUSIVE`, `FAIL`, `ERROR` (the words that
+/// need attention in capitals).
+pub fn status(status: Status) -> &'static str {
+    match status {
+        Status::Pass => "pass",
+        Status::Inconclusive => "INCONCLUSIVE",
+        Status::Fail => "FAIL",
+        Status::Error => "ERROR",
+    }
+}
+
+/// `could not run: <message>`: why a case has no verdict of its own, or failed apart from it.
+pub fn error(error: &CaseError) -> String {
+    let what = match error.stage {
+        Stage::Load => "could not load",
+        Stage::Setup | Stage::Run => "could not run",
+        Stage::Teardown => "failed its tear-down",
+    };
+    format!("{what}: {}", error.message)
+}
+
+/// Why a case did not pass, one line each: its error, then every missed or undecided bound of
+/// the case, then those of its journey steps (prefixed with the step's id). Empty when it passed.
+pub fn misses(result: &CaseResult) -> Vec<String> {
+    let mut lines = Vec::new();
+    if let Some(e) = &result.error {
+        lines.extend(error(e).lines().map(String::from));
+    }
+    if let (Some(verdict), Some(summary)) = (&result.verdict, &result.summary) {
+        if !verdict.passed() {
+            lines.extend(self::verdict(verdict, summary).lines().map(String::from));
+        }
+    }
+    for step in result
+        .steps
+        .iter()
+        .chain(&result.names)
+        .filter(|s| !s.verdict.passed())
+    {
+        let text = self::verdict(&step.verdict, &step.summary);
+        lines.extend(text.lines().map(|line| format!("{}: {line}", step.id)));
+    }
+    lines
+}
+
 /// The text a failing test prints: why it could not run, or what missed which bound, then what
 /// was measured and how the case ran.
 pub fn failure_message(result: &CaseResult) -> String {
     let mut out = String::new();
-    if let Some(error) = &result.error {
-        let what = match error.stage {
-            Stage::Load => "could not load",
-            Stage::Setup | Stage::Run => "could not run",
-            Stage::Teardown => "failed its tear-down",
-        };
-        out.push_str(&format!("{} {what}: {}\n", result.id, error.message));
+    if let Some(e) = &result.error {
+        out.push_str(&format!("{} {}\n", result.id, error(e)));
     }
     if let (Some(aborted), Some(summary)) = (&result.aborted, &result.summary) {
         out.push_str(&format!(
