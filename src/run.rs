@@ -288,7 +288,7 @@ fn judge_measurement(case: &Case, measured: Measurement, result: &mut CaseResult
     let elapsed = recorded.elapsed;
     let summary = Summary::of(&recorded.total, elapsed);
     let part = |id: String, series: &Series, bounds: &[Bound]| {
-        let summary = Summary::of(series, elapsed);
+        let summary = Summary::of_part(series);
         StepResult {
             id,
             verdict: judge(&summary, bounds),

@@ -44,7 +44,9 @@ pub struct Summary {
     pub other_causes: u64,
     /// Latency statistics over successful requests; `None` when none succeeded.
     pub latency: Option<Latency>,
-    /// All requests divided by elapsed seconds; `None` when the elapsed time is zero.
+    /// Successful requests per elapsed second: the rate the target served. A failed request
+    /// was not served, so a case whose every request failed has a throughput of 0, not the rate
+    /// at which it was refused. `None` when the elapsed time is zero.
     pub throughput: Option<f64>,
     /// The slowest round's wall time; `None` when the case has no rounds.
     #[serde(rename = "wall_ns", with = "nanos::option")]
@@ -116,11 +118,17 @@ impl Summary {
                 .collect(),
             other_causes: series.other_causes(),
             latency: Latency::of(series),
-            throughput: (elapsed_secs > 0.0).then(|| series.requests() as f64 / elapsed_secs),
+            throughput: (elapsed_secs > 0.0).then(|| series.ok() as f64 / elapsed_secs),
             wall: series.slowest_round(),
             elapsed,
             bytes: series.bytes(),
         }
+    }
+
+    /// Summarises a part of a case (a journey step, a request name) over the time its own
+    /// requests were active, so its rate is its own and not the case's.
+    pub fn of_part(series: &Series) -> Self {
+        Summary::of(series, series.active_span().unwrap_or_default())
     }
 
     /// Errors divided by requests; 0 when there were no requests.
@@ -343,7 +351,8 @@ mod tests {
         );
         assert_eq!(lat.stddev, ms(10));
         assert_eq!(lat.precision, Precision::Exact);
-        assert_eq!(s.throughput, Some(3.0));
+        // Three of six requests were served in two seconds.
+        assert_eq!(s.throughput, Some(1.5));
         assert_eq!(s.wall, None);
     }
 

@@ -173,6 +173,7 @@ cases:
     checks:
       - { name: status ok, json: /status, equals: ok }
       - { name: has a version, json: /version, exists: true }
+      - { name: status is done, json: /status, equals: done }
 "#;
     let report = only(
         harness(dir.path(), "flow", suite, "")
@@ -181,7 +182,14 @@ cases:
     );
     assert!(!report.passed());
     let entries: Vec<_> = report.checks.entries().collect();
-    assert_eq!(entries, [("status ok", 4, 0), ("has a version", 0, 4)]);
+    assert_eq!(
+        entries,
+        [
+            ("status ok", 4, 0),
+            ("has a version", 0, 4),
+            ("status is done", 0, 4)
+        ]
+    );
     let message = failure_message(&report);
     assert!(
         message.contains("check failed: has a version x4"),
@@ -189,6 +197,11 @@ cases:
     );
     assert!(message.contains("✗ has a version"), "{message}");
     assert!(message.contains("✓ status ok"), "{message}");
+    // A failed check says what came, not only its label.
+    assert!(
+        message.contains(r#"e.g. `/status` = "ok", expected "done""#),
+        "{message}"
+    );
 }
 
 #[test]

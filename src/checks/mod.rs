@@ -392,9 +392,11 @@ fn same(a: &Value, b: &Value) -> bool {
 }
 
 /// A value as JSON, shortened for a one-line reason.
+/// A value as a failure reason shows it: long enough that the reader (after redaction, which
+/// must see a secret whole) can cut it, short enough that a huge body costs little.
 fn short(value: &Value) -> String {
     let text = value.to_string();
-    match text.char_indices().nth(60) {
+    match text.char_indices().nth(2000) {
         Some((cut, _)) => format!("{}…", &text[..cut]),
         None => text,
     }

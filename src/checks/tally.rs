@@ -18,6 +18,9 @@ pub struct CheckCount {
     pub passed: u64,
     /// Responses that failed it.
     pub failed: u64,
+    /// Why the first failure failed (the value that came, shortened and redacted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub example: Option<String>,
 }
 
 impl CheckTally {
@@ -27,10 +30,34 @@ impl CheckTally {
         self.add(label, p, f);
     }
 
+    /// Counts a failure of the check labelled `label`; `why` is asked for only when the label
+    /// has no example of a failure yet, so a failing check costs its reason once.
+    pub fn record_failure(&mut self, label: &str, why: impl FnOnce() -> String) {
+        self.add(label, 0, 1);
+        if let Some(count) = self.entries.iter_mut().find(|c| c.label == label) {
+            if count.example.is_none() {
+                count.example = Some(why());
+            }
+        }
+    }
+
+    /// The first failure's reason for `label`, if it failed.
+    pub fn example(&self, label: &str) -> Option<&str> {
+        self.entries
+            .iter()
+            .find(|c| c.label == label)
+            .and_then(|c| c.example.as_deref())
+    }
+
     /// Adds `other`'s counts; labels new to `self` go after its own, in `other`'s order.
     pub fn merge(&mut self, other: &CheckTally) {
         for count in &other.entries {
             self.add(&count.label, count.passed, count.failed);
+            if let Some(example) = &count.example {
+                if let Some(mine) = self.entries.iter_mut().find(|c| c.label == count.label) {
+                    mine.example.get_or_insert_with(|| example.clone());
+                }
+            }
         }
     }
 
@@ -45,6 +72,7 @@ impl CheckTally {
                 label: label.to_owned(),
                 passed,
                 failed,
+                example: None,
             }),
         }
     }

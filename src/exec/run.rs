@@ -248,11 +248,18 @@ impl CaseRun {
             let mut tally = tally;
             let mut ctx = RenderContext::new(&self.case.scope, seq, self.case.data_seed(), vars);
             for check in &step.checks {
-                let passed = check.evaluate_in(&exchange, &mut ctx).is_ok();
+                let result = check.evaluate_in(&exchange, &mut ctx);
                 if let Some(t) = tally.as_deref_mut() {
-                    t.record(check.label(), passed);
+                    match &result {
+                        Ok(()) => t.record(check.label(), true),
+                        Err(why) => t.record_failure(check.label(), || {
+                            // Redacted whole, then cut: a cut secret would no longer match.
+                            let redacted = self.context.redactor.redact(why);
+                            snippet(redacted.as_bytes(), 200)
+                        }),
+                    }
                 }
-                if !passed && failed.is_none() {
+                if result.is_err() && failed.is_none() {
                     failed = Some(check.label().to_string());
                 }
             }

@@ -43,6 +43,22 @@ struct Counts {
     bytes: u64,
     /// Time spent in requests that failed, in nanoseconds.
     error_ns: u128,
+    /// The first send, from the span's start, in nanoseconds.
+    #[serde(default)]
+    first_start_ns: Option<u64>,
+    /// The last response's end, from the span's start, in nanoseconds.
+    #[serde(default)]
+    last_end_ns: Option<u64>,
+}
+
+impl Counts {
+    /// Widens the active span to a request sent at `start` that took `latency`.
+    #[inline]
+    fn span(&mut self, start: Duration, latency: Duration) {
+        let (from, to) = (nanos(start), nanos(start + latency));
+        self.first_start_ns = Some(self.first_start_ns.map_or(from, |f| f.min(from)));
+        self.last_end_ns = Some(self.last_end_ns.map_or(to, |l| l.max(to)));
+    }
 }
 
 /// Rounds of concurrent or burst cases.
@@ -87,6 +103,7 @@ impl Series {
         c.requests += 1;
         c.ok += 1;
         c.bytes = c.bytes.saturating_add(bytes);
+        c.span(start, latency);
         self.latencies.record(ns, c.ok);
         self.timeline.record_ok(start, ns, bytes);
     }
@@ -106,6 +123,7 @@ impl Series {
         c.errors += 1;
         c.bytes = c.bytes.saturating_add(bytes);
         c.error_ns = c.error_ns.saturating_add(latency.as_nanos());
+        c.span(start, latency);
         self.causes.record(cause, 1);
         self.timeline.record_error(start, bytes);
     }
@@ -130,6 +148,11 @@ impl Series {
         c.errors = c.errors.saturating_add(o.errors);
         c.bytes = c.bytes.saturating_add(o.bytes);
         c.error_ns = c.error_ns.saturating_add(o.error_ns);
+        c.first_start_ns = match (c.first_start_ns, o.first_start_ns) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        c.last_end_ns = c.last_end_ns.max(o.last_end_ns);
         self.causes.merge(&other.causes);
         self.latencies
             .merge(ok_before, &other.latencies, other.counts.ok);
@@ -204,6 +227,13 @@ impl Series {
     /// Slowest successful request, exact (not clamped); `None` when none succeeded.
     pub fn max(&self) -> Option<Duration> {
         (self.counts.ok > 0).then(|| Duration::from_nanos(self.latencies.max_ns))
+    }
+
+    /// From the first send to the last response of this series' requests: the time they were
+    /// active, the denominator of a part's own rate (a journey step's, a request name's).
+    pub fn active_span(&self) -> Option<Duration> {
+        let (from, to) = (self.counts.first_start_ns?, self.counts.last_end_ns?);
+        Some(Duration::from_nanos(to.saturating_sub(from)))
     }
 
     /// Response bytes received by all requests.

@@ -4,51 +4,149 @@ use std::io;
 
 use super::text;
 use super::Report;
-use crate::results::CaseResult;
+use crate::results::{CaseResult, Status};
 use crate::stats::Summary;
+use crate::thresholds::Metric;
 use crate::units::format_duration;
 
 /// A plain-text table, one row per case, like Locust's `--only-summary`.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Console;
 
-const HEADER: [&str; 11] = [
-    "case", "requests", "errors", "min", "mean", "p50", "p95", "p99", "max", "req/s", "verdict",
-];
+/// The columns of the table; p90 and stddev only when some case has a bound on them.
+#[derive(Clone, Copy, PartialEq)]
+enum Column {
+    Requests,
+    Errors,
+    Min,
+    Mean,
+    P50,
+    P90,
+    P95,
+    P99,
+    Max,
+    Stddev,
+    Rate,
+}
+
+impl Column {
+    fn title(self) -> &'static str {
+        match self {
+            Column::Requests => "requests",
+            Column::Errors => "errors",
+            Column::Min => "min",
+            Column::Mean => "mean",
+            Column::P50 => "p50",
+            Column::P90 => "p90",
+            Column::P95 => "p95",
+            Column::P99 => "p99",
+            Column::Max => "max",
+            Column::Stddev => "stddev",
+            Column::Rate => "req/s",
+        }
+    }
+
+    fn cell(self, s: &Summary) -> String {
+        let latency = |f: fn(&crate::stats::Latency) -> std::time::Duration| {
+            s.latency
+                .as_ref()
+                .map_or("-".into(), |l| format_duration(f(l)))
+        };
+        match self {
+            Column::Requests => s.requests.to_string(),
+            Column::Errors => s.errors.to_string(),
+            Column::Min => latency(|l| l.min),
+            Column::Mean => latency(|l| l.mean),
+            Column::P50 => latency(|l| l.p50),
+            Column::P90 => latency(|l| l.p90),
+            Column::P95 => latency(|l| l.p95),
+            Column::P99 => latency(|l| l.p99),
+            Column::Max => latency(|l| l.max),
+            Column::Stddev => latency(|l| l.stddev),
+            Column::Rate => s.throughput.map_or("-".into(), |r| format!("{r:.1}")),
+        }
+    }
+}
 
 impl Report for Console {
     fn write(&self, reports: &[CaseResult], out: &mut dyn io::Write) -> io::Result<()> {
         if reports.is_empty() {
             return Ok(());
         }
-        let rows: Vec<[String; 11]> = reports
+        let bounded = |metric: Metric| {
+            reports.iter().any(|r| {
+                r.verdict
+                    .iter()
+                    .flat_map(|v| &v.bounds)
+                    .any(|j| j.bound.metric == metric)
+            })
+        };
+        let columns: Vec<Column> = [
+            Column::Requests,
+            Column::Errors,
+            Column::Min,
+            Column::Mean,
+            Column::P50,
+            Column::P90,
+            Column::P95,
+            Column::P99,
+            Column::Max,
+            Column::Stddev,
+            Column::Rate,
+        ]
+        .into_iter()
+        .filter(|c| match c {
+            Column::P90 => bounded(Metric::P90),
+            Column::Stddev => bounded(Metric::Stddev),
+            _ => true,
+        })
+        .collect();
+        let row = |id: String, summary: Option<&Summary>, verdict: &str| {
+            let mut cells = vec![id];
+            cells.extend(
+                columns
+                    .iter()
+                    .map(|c| summary.map_or("-".into(), |s| c.cell(s))),
+            );
+            cells.push(verdict.to_string());
+            cells
+        };
+        let mut header = vec!["case".to_string()];
+        header.extend(columns.iter().map(|c| c.title().to_string()));
+        header.push("verdict".into());
+        let rows: Vec<Vec<String>> = reports
             .iter()
             .flat_map(|r| {
                 let steps = r.steps.iter().chain(&r.names).map(|step| {
-                    let verdict = if step.verdict.passed() {
-                        "pass"
+                    let verdict = text::status(if step.verdict.passed() {
+                        Status::Pass
                     } else {
-                        "FAIL"
-                    };
-                    row(&format!("  {}", step.id), Some(&step.summary), verdict)
+                        Status::Fail
+                    });
+                    row(format!("  {}", step.id), Some(&step.summary), verdict)
                 });
-                std::iter::once(row(&r.id, r.summary.as_ref(), text::status(r.status())))
-                    .chain(steps)
+                std::iter::once(row(
+                    r.id.clone(),
+                    r.summary.as_ref(),
+                    text::status(r.status()),
+                ))
+                .chain(steps)
+                .collect::<Vec<_>>()
             })
             .collect();
-        let mut widths = HEADER.map(str::len);
+        let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
         for row in &rows {
             for (w, cell) in widths.iter_mut().zip(row) {
                 *w = (*w).max(cell.chars().count());
             }
         }
         writeln!(out, "\nloadgate summary")?;
-        let line = |cells: &[String; 11]| {
+        let line = |cells: &[String]| {
             cells
                 .iter()
-                .zip(widths)
+                .zip(&widths)
                 .enumerate()
-                .map(|(i, (c, w))| {
+                .map(|(i, (c, &w))| {
                     if i == 0 {
                         format!("{c:<w$}")
                     } else {
@@ -58,7 +156,7 @@ impl Report for Console {
                 .collect::<Vec<_>>()
                 .join("  ")
         };
-        writeln!(out, "{}", line(&HEADER.map(String::from)))?;
+        writeln!(out, "{}", line(&header))?;
         for row in &rows {
             writeln!(out, "{}", line(row).trim_end())?;
         }
@@ -112,27 +210,4 @@ impl Report for Console {
             reports.len()
         )
     }
-}
-
-fn row(id: &str, summary: Option<&Summary>, verdict: &str) -> [String; 11] {
-    let dash = || "-".to_string();
-    let mut cells: [String; 11] = std::array::from_fn(|_| dash());
-    cells[0] = id.to_string();
-    cells[10] = verdict.to_string();
-    if let Some(s) = summary {
-        cells[1] = s.requests.to_string();
-        cells[2] = s.errors.to_string();
-        if let Some(l) = &s.latency {
-            for (cell, d) in cells[3..9]
-                .iter_mut()
-                .zip([l.min, l.mean, l.p50, l.p95, l.p99, l.max])
-            {
-                *cell = format_duration(d);
-            }
-        }
-        if let Some(rps) = s.throughput {
-            cells[9] = format!("{rps:.1}");
-        }
-    }
-    cells
 }

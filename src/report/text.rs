@@ -166,7 +166,11 @@ pub fn checks(tally: &CheckTally) -> String {
     rows.iter()
         .map(|(label, share, counts, ok)| {
             let mark = if *ok { '✓' } else { '✗' };
-            format!("{mark} {label:<label_width$}  {share:>share_width$}  {counts}")
+            let line = format!("{mark} {label:<label_width$}  {share:>share_width$}  {counts}");
+            match tally.example(label) {
+                Some(why) => format!("{line}  e.g. {why}"),
+                None => line,
+            }
         })
         .collect::<Vec<_>>()
         .join("\n")
