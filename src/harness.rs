@@ -61,6 +61,14 @@ impl Harness {
         self
     }
 
+    /// Runs suites that name no target (no `base_url`, no `PERF_BASE_URL`) against the embedded
+    /// reference API, as loadgate's own suites do; without this, such a suite is an error.
+    #[cfg(feature = "reference-api")]
+    pub fn with_reference_api(mut self) -> Self {
+        self.config.reference_api = true;
+        self
+    }
+
     /// Sends every suite's requests to `url`, over `PERF_BASE_URL` and suites' own `base_url`.
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.config.base_url = Some(url.into());
@@ -116,7 +124,10 @@ impl Harness {
                 .clone()
                 .unwrap_or_else(ReportFiles::default_dir),
         );
-        let session = Arc::new(Session::new(self.config.base_url.clone()));
+        let session = Arc::new(Session::new(
+            self.config.base_url.clone(),
+            self.config.reference_api,
+        ));
         let collected = Arc::new(Collected::default());
         let loaded = run::load(&self.config);
         let broken: Vec<(String, String)> = loaded

@@ -32,6 +32,9 @@ pub struct Config {
     pub thresholds_named: bool,
     /// Overrides every suite's `base_url`.
     pub base_url: Option<String>,
+    /// Suites with no target run against the embedded reference API (otherwise that is an
+    /// error naming the ways to set one).
+    pub reference_api: bool,
     /// Rust fixtures registered on the builder.
     pub fixtures: Fixtures,
     /// Where report files go. [`run_all`] writes them only when this is set; the libtest
@@ -52,6 +55,7 @@ impl Config {
                 .map_or_else(|| root.join("thresholds.yaml"), PathBuf::from),
             thresholds_named: std::env::var_os("PERF_THRESHOLDS").is_some(),
             base_url: std::env::var(BASE_URL_VAR).ok(),
+            reference_api: false,
             fixtures: Fixtures::default(),
             report_dir: None,
         }
@@ -160,10 +164,11 @@ pub struct Session {
 }
 
 impl Session {
-    /// A run against `base_url`, or each suite's own, or the embedded API.
-    pub fn new(base_url: Option<String>) -> Self {
+    /// A run against `base_url`, or each suite's own, or (with `reference_api`) the embedded
+    /// API.
+    pub fn new(base_url: Option<String>, reference_api: bool) -> Self {
         Self {
-            targets: Targets::new(base_url),
+            targets: Targets::new(base_url, reference_api),
             context: Arc::new(RunContext::new()),
         }
     }
@@ -230,7 +235,7 @@ impl Session {
 /// results are also added to the report files there.
 pub fn run_all(config: &Config, filter: &str) -> Vec<CaseResult> {
     let reports = config.report_dir.clone().map(ReportFiles::new);
-    let session = Session::new(config.base_url.clone());
+    let session = Session::new(config.base_url.clone(), config.reference_api);
     let mut results = Vec::new();
     for entry in load(config) {
         match entry {

@@ -1,5 +1,7 @@
-//! Choosing the system under test: `PERF_BASE_URL`, a suite's `base_url`, or the embedded
-//! reference API started on first use.
+//! Choosing the system under test: `PERF_BASE_URL` (or the harness's `base_url`), a suite's
+//! `base_url`, or, in a project that asked for it, the embedded reference API started on first
+//! use. A project that did not ask gets an error naming the ways to set a target, never a
+//! silent run against a server it did not mean to measure.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -18,15 +20,19 @@ pub const BASE_URL_VAR: &str = "PERF_BASE_URL";
 pub struct Targets {
     /// Overrides every suite's `base_url` (from `PERF_BASE_URL` or the harness builder).
     pub forced: Option<String>,
+    /// Suites without a target run against the embedded reference API.
+    pub fallback: bool,
     by_url: Mutex<HashMap<String, Arc<Target>>>,
     embedded: Mutex<Option<RunningApi>>,
 }
 
 impl Targets {
-    /// Targets with an optional base URL that wins over every suite's own.
-    pub fn new(forced: Option<String>) -> Self {
+    /// Targets with an optional base URL that wins over every suite's own; with `fallback`,
+    /// suites without one run against the embedded reference API.
+    pub fn new(forced: Option<String>, fallback: bool) -> Self {
         Self {
             forced: forced.filter(|u| !u.trim().is_empty()),
+            fallback,
             ..Self::default()
         }
     }
@@ -35,7 +41,14 @@ impl Targets {
     pub fn resolve(&self, suite_url: Option<&str>) -> Result<Arc<Target>, ExecError> {
         let url = match self.forced.as_deref().or(suite_url) {
             Some(url) => url.to_string(),
-            None => self.embedded_url()?,
+            None if self.fallback => self.embedded_url()?,
+            None => {
+                return Err(ExecError::Client(format!(
+                    "no target: set `base_url:` in the suite, the {BASE_URL_VAR} environment \
+                     variable (`{BASE_URL_VAR}=http://127.0.0.1:8000 cargo test --test perf`), or \
+                     `Harness::new().base_url(..)` in tests/perf.rs"
+                )))
+            }
         };
         let mut cache = self.by_url.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(target) = cache.get(&url) {

@@ -10,12 +10,15 @@ fn target_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("downstream")
 }
 
+/// The server the project's suites measure, started by this test.
+static TARGET: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
 fn cargo(project: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO"))
         .args(args)
         .current_dir(project)
         .env("CARGO_TARGET_DIR", target_dir())
-        .env_remove("PERF_BASE_URL")
+        .env("PERF_BASE_URL", TARGET.get().expect("target started"))
         .env_remove("PERF_SUITES")
         .env_remove("PERF_THRESHOLDS")
         .output()
@@ -32,6 +35,10 @@ fn text(output: &Output) -> String {
 
 #[test]
 fn a_dependent_project_runs_its_suites_with_three_lines() {
+    let api = loadgate::reference_api::ReferenceApi::new()
+        .start()
+        .unwrap();
+    TARGET.get_or_init(|| api.base_url().to_string());
     let dir = tempfile::tempdir().unwrap();
     let project = dir.path();
     let loadgate = env!("CARGO_MANIFEST_DIR").replace('\\', "/");
@@ -70,6 +77,22 @@ fn a_dependent_project_runs_its_suites_with_three_lines() {
     )
     .unwrap();
     std::fs::write(project.join("thresholds.yaml"), "defaults: { p95: 2s }\n").unwrap();
+
+    // Without a target, a project that did not ask for the embedded API is told how to set one.
+    let untargeted = Command::new(env!("CARGO"))
+        .args(["test", "--test", "perf", "--", "api::health"])
+        .current_dir(project)
+        .env("CARGO_TARGET_DIR", target_dir())
+        .env_remove("PERF_BASE_URL")
+        .output()
+        .expect("cargo runs");
+    let out = text(&untargeted);
+    assert!(!untargeted.status.success(), "{out}");
+    assert!(
+        out.contains("no target: set `base_url:` in the suite"),
+        "{out}"
+    );
+    assert!(out.contains("PERF_BASE_URL"), "{out}");
 
     let listed = cargo(project, &["test", "--test", "perf", "--", "--list"]);
     let out = text(&listed);
@@ -119,7 +142,7 @@ fn a_dependent_project_runs_its_suites_with_three_lines() {
         .current_dir(project)
         .env("CARGO_TARGET_DIR", target_dir())
         .env("TOKEN_FILE", &token_file)
-        .env_remove("PERF_BASE_URL")
+        .env("PERF_BASE_URL", TARGET.get().expect("target started"))
         .output()
         .expect("cargo runs");
     let out = text(&run);

@@ -1,3 +1,3 @@
 fn main() {
-    loadgate::run_harness()
+    loadgate::Harness::new().with_reference_api().run()
 }
