@@ -21,6 +21,7 @@ fn pair(dir: &Path) -> Harness {
     std::fs::write(dir.join("suites/pair.yaml"), PAIR).unwrap();
     std::fs::write(dir.join("thresholds.yaml"), "defaults: { p95: 5s }\n").unwrap();
     Harness::new()
+        .with_reference_api()
         .suites_dir(dir.join("suites"))
         .thresholds_file(dir.join("thresholds.yaml"))
 }
