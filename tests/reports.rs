@@ -50,6 +50,7 @@ fn run_suites(dir: &Path) -> Vec<loadgate::results::CaseResult> {
     .unwrap();
     std::fs::write(dir.join("thresholds.yaml"), THRESHOLDS).unwrap();
     Harness::new()
+        .with_reference_api()
         .suites_dir(&suites)
         .thresholds_file(dir.join("thresholds.yaml"))
         .report_dir(dir.join("perf"))
