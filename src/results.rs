@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::checks::CheckTally;
-use crate::record::Recorded;
+use crate::record::{Recorded, Resources};
 use crate::stats::Summary;
 use crate::verdict::{Outcome, Verdict};
 
@@ -36,6 +36,9 @@ pub struct CaseResult {
     pub refreshes: u64,
     /// What was recorded, mergeable: histograms, exact values, causes, the timeline.
     pub recorded: Option<Recorded>,
+    /// The managed target's CPU and memory while the case ran, when the suite has a `target`.
+    #[serde(default)]
+    pub resources: Option<Resources>,
 }
 
 /// One journey step's statistics and verdict.
@@ -102,6 +105,7 @@ impl CaseResult {
             checks: CheckTally::default(),
             refreshes: 0,
             recorded: None,
+            resources: None,
         }
     }
 
