@@ -12,7 +12,7 @@
 //!   memory;
 //! - [`stats`] -> [`verdict`] -> [`report`], with [`redact`] keeping secrets out of every output;
 //! - [`harness`]: the libtest-mimic runner; [`target`] picks the server, by default the embedded
-//!   [`reference_api`].
+//!   [`reference_api`]; [`managed`] starts a suite's own server and samples its CPU and memory.
 
 pub mod checks;
 pub mod data;
@@ -21,6 +21,7 @@ pub mod extract;
 pub mod files;
 pub mod fixtures;
 pub mod harness;
+pub mod managed;
 pub mod plan;
 pub mod record;
 pub mod redact;

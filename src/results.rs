@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::checks::CheckTally;
 use crate::exec::{Aborted, StageSpan};
-use crate::record::Recorded;
+use crate::record::{Recorded, Resources};
 use crate::stats::Summary;
 use crate::verdict::{Outcome, Verdict};
 
@@ -59,6 +59,9 @@ pub struct CaseResult {
     /// could not start.
     #[serde(default)]
     pub schedule: Option<ScheduleSummary>,
+    /// The managed target's CPU and memory while the case ran, when the suite has a `target`.
+    #[serde(default)]
+    pub resources: Option<Resources>,
 }
 
 /// One level of a sweep.
@@ -180,6 +183,7 @@ impl CaseResult {
             stages: Vec::new(),
             aborted: None,
             schedule: None,
+            resources: None,
         }
     }
 

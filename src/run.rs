@@ -6,8 +6,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use crate::exec::{self, Case, ExecError, Gate, Kind, Measurement, RunContext};
+use crate::exec::{self, Case, ExecError, Gate, Kind, Measurement, RunContext, Target};
 use crate::fixtures::Fixtures;
+use crate::managed::{Managed, Sampler};
 use crate::plan::{plan_suite, KindPlan};
 use crate::record::{Recorded, Series};
 use crate::report::ReportFiles;
@@ -19,7 +20,7 @@ use crate::suite;
 use crate::target::{Targets, BASE_URL_VAR};
 use crate::thresholds::Bound;
 use crate::thresholds::Thresholds;
-use crate::verdict::{judge, Judged, Outcome};
+use crate::verdict::{judge, judge_with, Judged, Outcome};
 
 /// Where suites and thresholds are, what to target, and the Rust fixtures suites may name.
 #[derive(Debug, Clone)]
@@ -161,6 +162,13 @@ fn display_path(path: &Path) -> String {
 pub struct Session {
     targets: Targets,
     context: Arc<RunContext>,
+    /// The current suite's managed target, if it has one.
+    managed: Managed,
+    /// The machine's case lock, kept from one case to the next while a managed target runs, so
+    /// no other run's cases or target start meanwhile.
+    held: Mutex<Option<CaseLock>>,
+    /// Tear-down failures of once-scoped fixtures torn down before a managed target stopped.
+    early_failures: Mutex<Vec<String>>,
 }
 
 impl Session {
@@ -170,6 +178,9 @@ impl Session {
         Self {
             targets: Targets::new(base_url, reference_api),
             context: Arc::new(RunContext::new()),
+            managed: Managed::default(),
+            held: Mutex::new(None),
+            early_failures: Mutex::new(Vec::new()),
         }
     }
 
@@ -182,25 +193,27 @@ impl Session {
     /// case lock meanwhile, so cases never overlap, even when a runner such as cargo-nextest
     /// starts each case in a process of its own.
     pub fn run_case(&self, case: &Arc<Case>) -> CaseResult {
-        let _lock = CaseLock::acquire();
+        let held = self.held.lock().unwrap_or_else(|p| p.into_inner()).take();
+        let lock = held.unwrap_or_else(CaseLock::acquire);
         let mut result =
             CaseResult::new(&case.id, case.kind.name(), &case.kind.describe(), case.seed);
-        let outcome = self
-            .targets
-            .resolve(case.base_url.as_deref())
-            .and_then(|target| {
-                result.target = target.base_url.clone();
-                runtime()
-                    .map_err(|e| {
-                        ExecError::Client(format!("cannot start the measuring runtime: {e}"))
-                    })?
-                    .block_on(exec::execute(
-                        Arc::clone(case),
-                        target,
-                        Arc::clone(&self.context),
-                        Arc::new(Bounds(case.bounds.clone())),
-                    ))
-            });
+        let mut sampler = None;
+        let outcome = self.target_of(case).and_then(|(target, managed_pid)| {
+            result.target = target.base_url.clone();
+            let runtime = measuring_runtime()?;
+            // Sampled on a thread of its own from just before the case to just after it.
+            sampler = managed_pid.map(Sampler::start);
+            runtime.block_on(exec::execute(
+                Arc::clone(case),
+                target,
+                Arc::clone(&self.context),
+                Arc::new(Bounds(case.bounds.clone())),
+            ))
+        });
+        result.resources = sampler.map(Sampler::stop);
+        if self.managed.is_running() {
+            *self.held.lock().unwrap_or_else(|p| p.into_inner()) = Some(lock);
+        }
         match outcome {
             Ok(measured) => judge_measurement(case, measured, &mut result),
             Err(e) => {
@@ -218,15 +231,62 @@ impl Session {
         result
     }
 
-    /// Tears down once-scoped fixtures and stops the embedded API; returns tear-down failures.
+    /// The target `case` runs against, with the pid to sample when it is a managed target. A
+    /// case of another suite stops the managed target before it (after tearing down once-scoped
+    /// fixtures, which may need it), so the target neither holds a port nor burdens the machine.
+    fn target_of(&self, case: &Case) -> Result<(Arc<Target>, Option<u32>), ExecError> {
+        let next = case.target.as_ref().map(|t| t.suite.as_str());
+        if self
+            .managed
+            .running_suite()
+            .is_some_and(|s| Some(s.as_str()) != next)
+        {
+            // Once-scoped fixtures set up against the target are torn down while it answers.
+            let failures = measuring_runtime()?.block_on(self.context.tear_down_all());
+            self.early_failures
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .extend(failures);
+            self.managed.stop();
+        }
+        match &case.target {
+            Some(plan) => {
+                let started = self
+                    .managed
+                    .start(plan, measuring_runtime()?)
+                    .map_err(|e| ExecError::Setup(e.to_string()))?;
+                Ok((started.target, Some(started.pid)))
+            }
+            None => {
+                let target = self.targets.resolve(case.base_url.as_deref())?;
+                Ok((target, None))
+            }
+        }
+    }
+
+    /// Tears down once-scoped fixtures, stops the managed target and the embedded API; returns
+    /// tear-down failures.
     pub fn finish(&self) -> Vec<String> {
-        let failures = match runtime() {
+        let mut failures = std::mem::take(
+            &mut *self
+                .early_failures
+                .lock()
+                .unwrap_or_else(|p| p.into_inner()),
+        );
+        failures.extend(match runtime() {
             Ok(rt) => rt.block_on(self.context.tear_down_all()),
             Err(e) => vec![e],
-        };
+        });
+        self.managed.stop();
+        self.held.lock().unwrap_or_else(|p| p.into_inner()).take();
         self.targets.shutdown();
         failures
     }
+}
+
+/// [`runtime`], or why a case cannot run without it.
+fn measuring_runtime() -> Result<&'static tokio::runtime::Runtime, ExecError> {
+    runtime().map_err(|e| ExecError::Client(format!("cannot start the measuring runtime: {e}")))
 }
 
 /// Runs every case whose id contains `filter` (all when empty), one at a time, and returns their
@@ -321,7 +381,7 @@ fn judge_measurement(case: &Case, measured: Measurement, result: &mut CaseResult
             aborted: level.aborted.clone(),
         });
     }
-    let mut verdict = judge(&summary, &case.bounds);
+    let mut verdict = judge_with(&summary, result.resources.as_ref(), &case.bounds);
     if !result.levels.is_empty() {
         // A sweep is judged level by level. Stopping at the first miss is a search for the
         // breaking point: the sweep holds when its first level does. Otherwise every level must.
@@ -388,7 +448,14 @@ struct Bounds(Vec<Bound>);
 impl Gate for Bounds {
     fn missed(&self, recorded: &Recorded) -> Option<Judged> {
         let summary = Summary::of(&recorded.total, recorded.elapsed);
-        judge(&summary, &self.0)
+        // Resources are judged at the end, from the whole run's samples.
+        let bounds: Vec<Bound> = self
+            .0
+            .iter()
+            .filter(|b| !b.metric.is_resource())
+            .cloned()
+            .collect();
+        judge(&summary, &bounds)
             .bounds
             .into_iter()
             .find(|j| j.outcome == Outcome::Fail)

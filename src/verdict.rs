@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::record::Resources;
 use crate::stats::{Latency, Summary};
 use crate::thresholds::{Bound, Limit, Metric};
 
@@ -52,6 +53,12 @@ pub enum Measured {
     Ratio(f64),
     /// Requests per second.
     Rate(f64),
+    /// CPU use in percent of one core.
+    Percent(f64),
+    /// A size in bytes (resident memory).
+    Bytes(u64),
+    /// A growth in bytes per minute (of resident memory).
+    BytesPerMinute(f64),
     /// The metric could not be measured at all; this fails its bound.
     Unmeasured(Unmeasured),
 }
@@ -68,6 +75,13 @@ pub enum Unmeasured {
     NoRounds,
     /// The bound's limit does not fit its metric (a rate bound on a latency).
     LimitMismatch,
+    /// The suite has no managed `target`, so no process's resources were sampled.
+    NoManagedTarget,
+    /// The managed target was not sampled even once (the case ended within its first second).
+    NoResourceSamples,
+    /// Too few samples after the warm-up to estimate memory growth; the case must run longer.
+    /// This leaves the bound undecided rather than failed.
+    TooFewResourceSamples,
 }
 
 impl Verdict {
@@ -82,9 +96,18 @@ impl Verdict {
     }
 }
 
-/// Judges one summary against its bounds.
+/// Judges one summary against its bounds; resource bounds are unmeasured (no managed target).
 pub fn judge(summary: &Summary, bounds: &[Bound]) -> Verdict {
-    let judged: Vec<Judged> = bounds.iter().map(|b| judge_one(summary, b)).collect();
+    judge_with(summary, None, bounds)
+}
+
+/// Judges one summary, and the managed target's `resources` when the case has one, against
+/// its bounds.
+pub fn judge_with(summary: &Summary, resources: Option<&Resources>, bounds: &[Bound]) -> Verdict {
+    let judged: Vec<Judged> = bounds
+        .iter()
+        .map(|b| judge_one(summary, resources, b))
+        .collect();
     let no_data = summary.requests == 0;
     let outcome = if no_data {
         Outcome::Fail
@@ -102,19 +125,51 @@ pub fn judge(summary: &Summary, bounds: &[Bound]) -> Verdict {
     }
 }
 
-fn judge_one(summary: &Summary, bound: &Bound) -> Judged {
-    let measured = measure(summary, bound);
+fn judge_one(summary: &Summary, resources: Option<&Resources>, bound: &Bound) -> Judged {
+    let measured = if bound.metric.is_resource() {
+        measure_resources(resources, bound)
+    } else {
+        measure(summary, bound)
+    };
     let met = match (measured, bound.limit) {
         (Measured::Duration(value), Limit::AtMost(max)) => value <= max,
         (Measured::Ratio(value), Limit::RatioAtMost(max)) => value <= max.0,
         (Measured::Rate(value), Limit::RateAtLeast(min)) => value >= min,
+        (Measured::Percent(value), Limit::PercentAtMost(max)) => value <= max,
+        (Measured::Bytes(value), Limit::BytesAtMost(max)) => value <= max,
+        (Measured::BytesPerMinute(value), Limit::BytesPerMinuteAtMost(max)) => value <= max,
         _ => false,
+    };
+    let outcome = match measured {
+        _ if met => Outcome::Pass,
+        Measured::Unmeasured(Unmeasured::TooFewResourceSamples) => Outcome::Inconclusive,
+        _ => Outcome::Fail,
     };
     Judged {
         bound: bound.clone(),
         measured,
-        outcome: if met { Outcome::Pass } else { Outcome::Fail },
+        outcome,
     }
+}
+
+/// The value of a resource bound's metric in the managed target's `resources`.
+fn measure_resources(resources: Option<&Resources>, bound: &Bound) -> Measured {
+    let Some(resources) = resources else {
+        return Measured::Unmeasured(Unmeasured::NoManagedTarget);
+    };
+    if resources.samples() == 0 {
+        return Measured::Unmeasured(Unmeasured::NoResourceSamples);
+    }
+    let value = match (bound.metric, bound.limit) {
+        (Metric::CpuMax, Limit::PercentAtMost(_)) => resources.cpu_max().map(Measured::Percent),
+        (Metric::RssMax, Limit::BytesAtMost(_)) => resources.rss_max().map(Measured::Bytes),
+        (Metric::RssGrowth, Limit::BytesPerMinuteAtMost(_)) => Some(resources.rss_growth().map_or(
+            Measured::Unmeasured(Unmeasured::TooFewResourceSamples),
+            Measured::BytesPerMinute,
+        )),
+        _ => return Measured::Unmeasured(Unmeasured::LimitMismatch),
+    };
+    value.unwrap_or(Measured::Unmeasured(Unmeasured::NoResourceSamples))
 }
 
 /// The value of `bound`'s metric in `summary`, in the unit of the bound's limit.
@@ -151,7 +206,12 @@ fn latency(latency: &Latency, metric: Metric) -> Option<Duration> {
         Metric::P99 => latency.p99,
         Metric::Max => latency.max,
         Metric::Stddev => latency.stddev,
-        Metric::ErrorRate | Metric::Throughput | Metric::Wall => return None,
+        Metric::ErrorRate
+        | Metric::Throughput
+        | Metric::Wall
+        | Metric::CpuMax
+        | Metric::RssMax
+        | Metric::RssGrowth => return None,
     })
 }
 

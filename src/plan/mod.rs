@@ -5,6 +5,7 @@
 mod request;
 mod scenario;
 mod steps;
+mod target;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -16,6 +17,7 @@ use scenario::{plan_scenarios, Sources};
 pub use steps::{
     declared_variables, plan_exchange, plan_fixture, plan_step, FixturePlan, FixtureTable, StepPlan,
 };
+pub use target::{plan_target, ReadyCheck, TargetPlan, TargetProcess, DEFAULT_READY_TIMEOUT};
 
 use crate::data::{DataSet, Order};
 use crate::fixtures::Fixtures;
@@ -99,6 +101,8 @@ pub struct CasePlan<K> {
     pub case_timeout: Duration,
     /// The suite's `base_url`, used when `PERF_BASE_URL` is not set.
     pub base_url: Option<String>,
+    /// The suite's managed target, shared by its cases: its `base_url` wins over any other.
+    pub target: Option<Arc<TargetPlan>>,
     /// Factories and functions the templates refer to.
     pub scope: Arc<Scope>,
 }
@@ -127,6 +131,9 @@ pub fn plan_suite<K: KindPlan>(
         return Err(at.error(name.span, None, message));
     }
     let name = name.value;
+    let target = plan_target(&name, &spec, &source.dir)
+        .map_err(|(span, message)| at.error(span, None, message))?
+        .map(Arc::new);
     let seed = spec.seed.unwrap_or_else(random_seed);
     let mut scope = fixtures.scope();
     for (data_name, data) in &spec.data {
@@ -181,6 +188,7 @@ pub fn plan_suite<K: KindPlan>(
             fixtures,
             table: &table,
             seed,
+            target: &target,
         };
         let kind = kind_of(case, &source.origin, index).map_err(SuiteError::Invalid)?;
         cases.push(Arc::new(plan_case(&context, case, kind)?));
@@ -202,6 +210,7 @@ struct SuiteContext<'a> {
     fixtures: &'a Fixtures,
     table: &'a FixtureTable,
     seed: u64,
+    target: &'a Option<Arc<TargetPlan>>,
 }
 
 fn plan_case<K: KindPlan>(
@@ -242,7 +251,12 @@ fn plan_case<K: KindPlan>(
     let step_bounds = if main.journey && scenarios.len() == 1 {
         main.steps
             .iter()
-            .map(|s| thresholds.resolve(suite, &format!("{name}/{}", s.name), None))
+            .map(|s| {
+                let mut bounds = thresholds.resolve(suite, &format!("{name}/{}", s.name), None);
+                // The target's resources belong to the whole case, which is judged on them.
+                bounds.retain(|b| !b.metric.is_resource());
+                bounds
+            })
             .collect()
     } else {
         Vec::new()
@@ -308,6 +322,7 @@ fn plan_case<K: KindPlan>(
         seed: cx.seed,
         case_timeout,
         base_url: spec.base_url.clone(),
+        target: cx.target.clone(),
         scope: Arc::clone(scope),
     })
 }

@@ -2,13 +2,15 @@
 //! memory bounded whatever the run's length, mergeable exactly, serializable.
 //!
 //! A [`Series`] is one stream (a case, a journey step, a request name); [`Recorded`] is one
-//! case's series. Pure data: no I/O, no clock, no locks; executors write into it and
-//! [`crate::stats`] reads it.
+//! case's series; [`Resources`] is the managed target's CPU and memory over a case. Pure data:
+//! no I/O, no clock, no locks; executors and the resource sampler write into it, and
+//! [`crate::stats`] and [`crate::verdict`] read it.
 
 mod buckets;
 mod causes;
 mod latencies;
 mod recorded;
+mod resources;
 mod series;
 mod timeline;
 
@@ -18,6 +20,7 @@ mod tests;
 pub use causes::MAX_CAUSES;
 pub use latencies::SIGNIFICANT_DIGITS;
 pub use recorded::{Recorded, Schedule};
+pub use resources::{ResourceSlot, Resources};
 pub use series::Series;
 pub use timeline::{Slot, Timeline, MAX_SLOTS};
 

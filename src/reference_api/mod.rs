@@ -21,6 +21,7 @@ mod admin;
 mod auth;
 mod error;
 mod faults;
+mod leak;
 mod sessions;
 mod store;
 mod tasks;
@@ -88,7 +89,14 @@ impl ReferenceApi {
 
     /// Every route as a `"METHOD /pattern"` key, the form [`ReferenceApi::fault`] accepts.
     pub fn routes() -> Vec<&'static str> {
-        [admin::ROUTES, workers::ROUTES, tasks::ROUTES, auth::ROUTES].concat()
+        [
+            admin::ROUTES,
+            workers::ROUTES,
+            tasks::ROUTES,
+            auth::ROUTES,
+            leak::ROUTES,
+        ]
+        .concat()
     }
 
     /// Starts the server on its own thread and runtime, bound to `127.0.0.1` (port 0, chosen by
@@ -144,6 +152,7 @@ fn router(state: AppState, faults: FaultTable) -> Router {
         .merge(workers::routes())
         .merge(tasks::routes())
         .merge(auth::routes())
+        .merge(leak::routes())
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(from_fn_with_state(Arc::new(faults), faults::inject))
@@ -196,6 +205,33 @@ fn serve(
         }
     });
     runtime.shutdown_timeout(SHUTDOWN_GRACE);
+}
+
+/// The whole of a program serving the reference API on `127.0.0.1` at the port given as its
+/// first argument (default 8000, `0` for any free one) until it is stopped: the
+/// `loadgate-reference-api` binary and the `reference_api` example. Prints the base URL once it
+/// listens.
+pub fn serve_from_args() -> ! {
+    let port: u16 = match std::env::args().nth(1).map(|p| p.parse()) {
+        None => 8000,
+        Some(Ok(port)) => port,
+        Some(Err(_)) => {
+            eprintln!("usage: loadgate-reference-api [PORT]   (default 8000)");
+            std::process::exit(2);
+        }
+    };
+    match ReferenceApi::new().port(port).start() {
+        Ok(api) => {
+            println!("reference API listening on {}", api.base_url());
+            loop {
+                std::thread::park();
+            }
+        }
+        Err(e) => {
+            eprintln!("cannot start the reference API on port {port}: {e}");
+            std::process::exit(1);
+        }
+    }
 }
 
 /// A started reference API; stops when shut down or dropped.

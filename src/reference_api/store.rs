@@ -21,6 +21,8 @@ pub(crate) struct Store {
     pub(crate) sessions: Mutex<SessionTable>,
     pub(crate) logins: AtomicU64,
     pub(crate) requests: AtomicU64,
+    /// What the leaking debug route keeps, until the server stops.
+    pub(crate) leaked: Mutex<Vec<Vec<u8>>>,
 }
 
 impl Store {
@@ -33,6 +35,7 @@ impl Store {
             sessions: Mutex::new(SessionTable::new(token_max_uses)),
             logins: AtomicU64::new(0),
             requests: AtomicU64::new(0),
+            leaked: Mutex::default(),
         }
     }
 

@@ -4,6 +4,7 @@
 use std::fmt::Display;
 
 use crate::checks::CheckTally;
+use crate::record::Resources;
 use crate::results::{CaseError, CaseResult, Stage, Status};
 use crate::stats::Summary;
 use crate::thresholds::{Limit, Metric};
@@ -54,8 +55,49 @@ pub fn measured(value: &Measured) -> String {
         Measured::Duration(d) => format_duration(*d),
         Measured::Ratio(r) => format!("{:.2}%", r * 100.0),
         Measured::Rate(r) => format!("{} req/s", rate(*r)),
+        Measured::Percent(p) => format!("{p:.1}%"),
+        Measured::Bytes(b) => bytes(*b as f64),
+        Measured::BytesPerMinute(b) => format!("{}/min", bytes(*b)),
         Measured::Unmeasured(why) => unmeasured(*why).to_string(),
     }
+}
+
+/// A size in the largest binary unit under it: `812 B`, `64.0 KiB`, `143.2 MiB`, `1.25 GiB`;
+/// negative sizes (shrinking memory) keep their sign.
+pub fn bytes(value: f64) -> String {
+    let size = value.abs();
+    let sign = if value < 0.0 { "-" } else { "" };
+    if size >= 1024.0 * 1024.0 * 1024.0 {
+        format!("{sign}{:.2} GiB", size / (1024.0 * 1024.0 * 1024.0))
+    } else if size >= 1024.0 * 1024.0 {
+        format!("{sign}{:.1} MiB", size / (1024.0 * 1024.0))
+    } else if size >= 1024.0 {
+        format!("{sign}{:.1} KiB", size / 1024.0)
+    } else {
+        format!("{sign}{size:.0} B")
+    }
+}
+
+/// `cpu max 143.2% (mean 80.1%), rss max 120.5 MiB, rss growth 3.2 MiB/min over 12 samples`:
+/// the managed target's resources on one line.
+pub fn resources(resources: &Resources) -> String {
+    let (Some(cpu_max), Some(cpu_mean), Some(rss_max)) = (
+        resources.cpu_max(),
+        resources.cpu_mean(),
+        resources.rss_max(),
+    ) else {
+        return "not sampled (the case ended within its first second)".to_string();
+    };
+    let growth = resources.rss_growth().map_or_else(
+        || "too few samples".to_string(),
+        |g| format!("{}/min", bytes(g)),
+    );
+    format!(
+        "cpu max {cpu_max:.1}% (mean {cpu_mean:.1}%), rss max {}, rss growth {growth} over {} \
+         samples",
+        bytes(rss_max as f64),
+        resources.samples()
+    )
 }
 
 fn unmeasured(why: Unmeasured) -> &'static str {
@@ -64,6 +106,17 @@ fn unmeasured(why: Unmeasured) -> &'static str {
         Unmeasured::NoElapsedTime => "not measurable (the measured span took no time)",
         Unmeasured::NoRounds => "not measured (the case has no concurrent rounds or bursts)",
         Unmeasured::LimitMismatch => "cannot be judged (the limit does not fit the metric)",
+        Unmeasured::NoManagedTarget => {
+            "not measured: no managed target (resources are sampled from the suite's `target`)"
+        }
+        Unmeasured::NoResourceSamples => {
+            "not measured: the managed target was not sampled (the case ended within its first \
+             second)"
+        }
+        Unmeasured::TooFewResourceSamples => {
+            "undecided: too few samples after the warm-up to estimate growth (run the case for \
+             5s or more)"
+        }
     }
 }
 
@@ -435,6 +488,9 @@ pub fn failure_message(result: &CaseResult) -> String {
     if let Some(summary) = &result.summary {
         out.push_str(&format!("  measured: {}\n", one_line(summary)));
     }
+    if let Some(sampled) = &result.resources {
+        out.push_str(&format!("  target resources: {}\n", resources(sampled)));
+    }
     out.push_str(&format!(
         "  case: {}; target {}; seed {}",
         result.description, result.target, result.seed
@@ -582,6 +638,39 @@ mod verdict_tests {
             text(&judge(&s, &b), &s),
             "error_rate 50.00% > bound 0% (built-in default (error_rate 0: any error fails)); \
              errors: status 500 x25, status 404 x20, timeout x5"
+        );
+    }
+
+    #[test]
+    fn resource_lines_name_the_unit_and_the_reason() {
+        use crate::record::Resources;
+        use crate::verdict::judge_with;
+
+        let s = summary();
+        let b = [
+            suite_bound(Metric::CpuMax, Limit::PercentAtMost(100.0)),
+            suite_bound(Metric::RssMax, Limit::BytesAtMost(64 << 20)),
+            suite_bound(Metric::RssGrowth, Limit::BytesPerMinuteAtMost(1048576.0)),
+        ];
+        assert_eq!(
+            text(&judge(&s, &b[1..2]), &s),
+            "rss_max: not measured: no managed target (resources are sampled from the suite's \
+             `target`); bound 64MiB (thresholds.yaml: suites.workers.rss_max)"
+        );
+        let mut r = Resources::default();
+        for sec in 1..=10u64 {
+            r.record(Duration::from_secs(sec), 143.2, (100 + 2 * sec) << 20);
+        }
+        assert_eq!(
+            text(&judge_with(&s, Some(&r), &b), &s),
+            "cpu_max 143.2% > bound 100% (thresholds.yaml: suites.workers.cpu_max)\n\
+             rss_max 120.0 MiB > bound 64MiB (thresholds.yaml: suites.workers.rss_max)\n\
+             rss_growth 120.0 MiB/min > bound 1MiB/min (thresholds.yaml: suites.workers.rss_growth)"
+        );
+        assert_eq!(
+            crate::report::text::resources(&r),
+            "cpu max 143.2% (mean 143.2%), rss max 120.0 MiB, rss growth 120.0 MiB/min over 10 \
+             samples"
         );
     }
 

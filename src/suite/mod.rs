@@ -25,5 +25,5 @@ pub use node::Node;
 pub use raw::{fields_of, Raw};
 pub use rules::{Metric, Rules, Throughput};
 pub use span::{Span, Spanned};
-pub use values::{ByteSize, HumanDuration, Ratio};
+pub use values::{ByteRate, ByteSize, HumanDuration, Percent, Ratio};
 pub use yaml::MAX_FILE_BYTES;

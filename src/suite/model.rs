@@ -25,6 +25,9 @@ pub struct SuiteSpec {
     pub description: Option<String>,
     /// Target for this suite when `PERF_BASE_URL` is not set.
     pub base_url: Option<String>,
+    /// The system under test, started for the suite (or attached to by pid) and sampled for
+    /// CPU and memory while each case runs.
+    pub target: Option<Spanned<TargetSpec>>,
     /// Seed for random data, so a run's data can be reproduced.
     pub seed: Option<u64>,
     /// Request settings every case starts from.
@@ -327,4 +330,64 @@ pub enum Order {
     Shuffle,
     /// Each row at most once, in file order; a request after the last row is an error.
     Unique,
+}
+
+/// A suite's managed target as written: a command the harness starts and stops, or the pid of a
+/// process already running; either way its CPU and memory are sampled while cases run.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TargetSpec {
+    /// The program and its arguments, run without a shell (or give `pid`).
+    pub command: Option<Spanned<CommandLine>>,
+    /// A running process to sample instead of starting one.
+    pub pid: Option<Spanned<u32>>,
+    /// Where the target answers; every case of the suite is sent there.
+    pub base_url: Spanned<String>,
+    /// The path polled until the target answers 2xx; without it, `/` answering any status
+    /// below 500 means ready.
+    pub ready: Option<Spanned<String>>,
+    /// How long the target may take to get ready (default 30s).
+    pub ready_timeout: Option<Spanned<HumanDuration>>,
+    /// Environment variables added to the harness's own for the command.
+    pub env: Option<Spanned<BTreeMap<String, String>>>,
+    /// The command's working directory, relative to the suite file (default: the harness's).
+    pub cwd: Option<Spanned<PathBuf>>,
+}
+
+/// A command as a program and its arguments: `["python3", "-m", "http.server", "8000"]`.
+///
+/// A single string is refused rather than split or handed to a shell, so quoting never
+/// changes what runs; `["sh", "-c", "..."]` says so when a shell is wanted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommandLine(pub Vec<String>);
+
+impl<'de> Deserialize<'de> for CommandLine {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ArgvVisitor;
+        impl<'de> serde::de::Visitor<'de> for ArgvVisitor {
+            type Value = CommandLine;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a list of program and arguments, such as `[\"./server\", \"8000\"]`")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Err(E::custom(format!(
+                    "`command` is a list of program and arguments, not a string: write \
+                     `[\"{}\"]` with one item per argument, or `[\"sh\", \"-c\", \"...\"]` \
+                     for a shell line",
+                    v.split_whitespace().collect::<Vec<_>>().join("\", \"")
+                )))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut argv = Vec::new();
+                while let Some(arg) = seq.next_element::<String>()? {
+                    argv.push(arg);
+                }
+                Ok(CommandLine(argv))
+            }
+        }
+        deserializer.deserialize_any(ArgvVisitor)
+    }
 }

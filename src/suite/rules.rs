@@ -6,7 +6,7 @@ use std::fmt;
 use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
 
-use super::values::{HumanDuration, Ratio};
+use super::values::{ByteRate, ByteSize, HumanDuration, Percent, Ratio};
 
 /// A metric a bound can constrain. `Display` gives the key users write in YAML.
 #[derive(
@@ -36,11 +36,17 @@ pub enum Metric {
     Throughput,
     /// Wall time of the slowest concurrent round or burst.
     Wall,
+    /// Highest CPU use of the managed target, in percent of one core.
+    CpuMax,
+    /// Highest resident memory of the managed target.
+    RssMax,
+    /// How fast the managed target's resident memory grows once warmed up.
+    RssGrowth,
 }
 
 impl Metric {
     /// Every metric, in the order bounds are reported.
-    pub const ALL: [Metric; 11] = [
+    pub const ALL: [Metric; 14] = [
         Metric::Min,
         Metric::Mean,
         Metric::P50,
@@ -52,6 +58,9 @@ impl Metric {
         Metric::ErrorRate,
         Metric::Throughput,
         Metric::Wall,
+        Metric::CpuMax,
+        Metric::RssMax,
+        Metric::RssGrowth,
     ];
 
     /// The YAML key, e.g. `p95` or `error_rate`.
@@ -68,7 +77,16 @@ impl Metric {
             Metric::ErrorRate => "error_rate",
             Metric::Throughput => "throughput",
             Metric::Wall => "wall",
+            Metric::CpuMax => "cpu_max",
+            Metric::RssMax => "rss_max",
+            Metric::RssGrowth => "rss_growth",
         }
+    }
+
+    /// True for the metrics of the managed target's process rather than of requests: they
+    /// belong to a whole case, not to a journey step.
+    pub fn is_resource(self) -> bool {
+        matches!(self, Metric::CpuMax | Metric::RssMax | Metric::RssGrowth)
     }
 }
 
@@ -157,6 +175,12 @@ pub struct Rules {
     pub throughput: Option<Throughput>,
     /// Upper bound on the slowest round's wall time.
     pub wall: Option<HumanDuration>,
+    /// Upper bound on the managed target's CPU use, in percent of one core (`150%`).
+    pub cpu_max: Option<Percent>,
+    /// Upper bound on the managed target's resident memory (`512MiB`).
+    pub rss_max: Option<ByteSize>,
+    /// Upper bound on the growth of the managed target's resident memory (`1MiB/min`).
+    pub rss_growth: Option<ByteRate>,
 }
 
 #[cfg(test)]

@@ -1,4 +1,5 @@
-//! Value types users write in YAML: durations (`200ms`, `1.5s`) and ratios (`0.01`, `1%`).
+//! Value types users write in YAML: durations (`200ms`, `1.5s`), ratios (`0.01`, `1%`), sizes
+//! (`10MiB`), CPU percentages (`150%`) and growth rates (`1MiB/min`).
 //!
 //! Each is a newtype that can only hold a valid value, so nothing past the parser re-checks them.
 
@@ -208,6 +209,99 @@ impl<'de> Deserialize<'de> for ByteSize {
     }
 }
 
+/// A share of CPU time in percent of one core, written `150%`: 100% is one core busy for the
+/// whole time, so a process using two cores reads 200%.
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Default)]
+pub struct Percent(pub f64);
+
+impl Percent {
+    /// Parses `150%` or `12.5 %`; the `%` is required, since `1.5` could mean 150% or 1.5%.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let text = text.trim();
+        let Some(number) = text.strip_suffix('%') else {
+            return Err(format!(
+                "invalid percentage `{text}`: write it with `%`, such as `150%` (100% is one \
+                 CPU core)"
+            ));
+        };
+        match number.trim().parse::<f64>() {
+            Ok(value) if value.is_finite() && value >= 0.0 => Ok(Self(value)),
+            _ => Err(format!(
+                "invalid percentage `{text}`: expected a non-negative number before `%`, such \
+                 as `150%`"
+            )),
+        }
+    }
+}
+
+impl fmt::Display for Percent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}%", self.0)
+    }
+}
+
+/// A rate of growth in bytes per minute, written `1MiB/min`, `20KB/s` or `100MB/h`.
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Default)]
+pub struct ByteRate(pub f64);
+
+impl ByteRate {
+    /// Parses a [`ByteSize`] per `s`, `min` (or `m`) or `h`.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let text = text.trim();
+        let Some((size, per)) = text.split_once('/') else {
+            return Err(format!(
+                "invalid growth rate `{text}`: expected a size per time, such as `1MiB/min`"
+            ));
+        };
+        let size = ByteSize::parse(size).map_err(|e| format!("invalid growth rate: {e}"))?;
+        let per_minute = match per.trim() {
+            "s" | "sec" => 60.0,
+            "m" | "min" => 1.0,
+            "h" => 1.0 / 60.0,
+            other => {
+                return Err(format!(
+                    "invalid growth rate `{text}`: unknown time unit `{other}` (use s, min or h)"
+                ))
+            }
+        };
+        Ok(Self(size.0 as f64 * per_minute))
+    }
+}
+
+/// Implements `Deserialize` through a type's `parse`, for values written as text (a number
+/// without its unit reaches `parse` as text too, which says what is missing).
+macro_rules! deserialize_by_parse {
+    ($type:ty, $expecting:literal) => {
+        impl<'de> Deserialize<'de> for $type {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                struct ParseVisitor;
+                impl Visitor<'_> for ParseVisitor {
+                    type Value = $type;
+                    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                        f.write_str($expecting)
+                    }
+                    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                        <$type>::parse(v).map_err(E::custom)
+                    }
+                    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                        self.visit_str(&v.to_string())
+                    }
+                    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                        self.visit_str(&v.to_string())
+                    }
+                    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                        self.visit_str(&v.to_string())
+                    }
+                }
+                deserializer.deserialize_any(ParseVisitor)
+            }
+        }
+    };
+}
+
+deserialize_by_parse!(Percent, "a percentage of one CPU core, such as `150%`");
+deserialize_by_parse!(ByteRate, "a growth rate such as `1MiB/min`");
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -263,5 +357,30 @@ mod tests {
             .unwrap_err()
             .contains("between 0 and 1"));
         assert!(Ratio::parse("lots").is_err());
+    }
+
+    #[test]
+    fn parses_cpu_percentages() {
+        assert_eq!(Percent::parse("150%").unwrap().0, 150.0);
+        assert_eq!(Percent::parse("12.5 %").unwrap().0, 12.5);
+        assert!(Percent::parse("1.5")
+            .unwrap_err()
+            .contains("write it with `%`"));
+        assert!(Percent::parse("-5%").unwrap_err().contains("non-negative"));
+        assert!(Percent::parse("lots%").is_err());
+    }
+
+    #[test]
+    fn parses_growth_rates_per_minute() {
+        assert_eq!(ByteRate::parse("1MiB/min").unwrap().0, 1024.0 * 1024.0);
+        assert_eq!(ByteRate::parse("1KB/s").unwrap().0, 60_000.0);
+        assert_eq!(ByteRate::parse("60MB/h").unwrap().0, 1e6);
+        assert!(ByteRate::parse("1MiB")
+            .unwrap_err()
+            .contains("expected a size per time"));
+        assert!(ByteRate::parse("1MiB/day")
+            .unwrap_err()
+            .contains("unknown time unit `day`"));
+        assert!(ByteRate::parse("lots/min").is_err());
     }
 }

@@ -18,6 +18,12 @@ pub enum Limit {
     RatioAtMost(Ratio),
     /// Requests per second the metric must reach.
     RateAtLeast(f64),
+    /// A CPU share, in percent of one core, the metric must not exceed.
+    PercentAtMost(f64),
+    /// A number of bytes the metric must not exceed.
+    BytesAtMost(u64),
+    /// A growth in bytes per minute the metric must not exceed.
+    BytesPerMinuteAtMost(f64),
 }
 
 impl fmt::Display for Limit {
@@ -26,6 +32,9 @@ impl fmt::Display for Limit {
             Limit::AtMost(d) => f.write_str(&format_bound(*d)),
             Limit::RatioAtMost(r) => write!(f, "{r}"),
             Limit::RateAtLeast(rate) => write!(f, "{rate} req/s"),
+            Limit::PercentAtMost(pct) => write!(f, "{pct}%"),
+            Limit::BytesAtMost(bytes) => f.write_str(&format_bytes(*bytes as f64)),
+            Limit::BytesPerMinuteAtMost(rate) => write!(f, "{}/min", format_bytes(*rate)),
         }
     }
 }
@@ -43,6 +52,23 @@ fn format_bound(d: Duration) -> String {
     }
 }
 
+/// Formats a size bound in the largest binary unit that keeps it short and exact enough:
+/// `512MiB`, `1.5GiB`, `64KiB`, `1000B`.
+fn format_bytes(bytes: f64) -> String {
+    const UNITS: [(&str, f64); 3] = [
+        ("GiB", 1024.0 * 1024.0 * 1024.0),
+        ("MiB", 1024.0 * 1024.0),
+        ("KiB", 1024.0),
+    ];
+    UNITS.iter().find(|(_, size)| bytes >= *size).map_or_else(
+        || format!("{bytes}B"),
+        |(unit, size)| {
+            let value = (bytes / size * 100.0).round() / 100.0;
+            format!("{value}{unit}")
+        },
+    )
+}
+
 /// The limit `rules` set on `metric`, if any.
 pub fn limit_of(rules: &Rules, metric: Metric) -> Option<Limit> {
     let duration = |d: Option<HumanDuration>| d.map(|d| Limit::AtMost(d.0));
@@ -58,6 +84,9 @@ pub fn limit_of(rules: &Rules, metric: Metric) -> Option<Limit> {
         Metric::ErrorRate => rules.error_rate.map(Limit::RatioAtMost),
         Metric::Throughput => rules.throughput.map(|t| Limit::RateAtLeast(t.0)),
         Metric::Wall => duration(rules.wall),
+        Metric::CpuMax => rules.cpu_max.map(|p| Limit::PercentAtMost(p.0)),
+        Metric::RssMax => rules.rss_max.map(|b| Limit::BytesAtMost(b.0)),
+        Metric::RssGrowth => rules.rss_growth.map(|r| Limit::BytesPerMinuteAtMost(r.0)),
     }
 }
 
@@ -88,5 +117,13 @@ mod tests {
         assert_eq!(Limit::RatioAtMost(Ratio(0.0)).to_string(), "0%");
         assert_eq!(Limit::RateAtLeast(100.0).to_string(), "100 req/s");
         assert_eq!(Metric::ErrorRate.to_string(), "error_rate");
+        assert_eq!(Limit::PercentAtMost(150.0).to_string(), "150%");
+        assert_eq!(Limit::BytesAtMost(512 << 20).to_string(), "512MiB");
+        assert_eq!(Limit::BytesAtMost(1536 << 20).to_string(), "1.5GiB");
+        assert_eq!(Limit::BytesAtMost(1000).to_string(), "1000B");
+        assert_eq!(
+            Limit::BytesPerMinuteAtMost(1024.0 * 1024.0).to_string(),
+            "1MiB/min"
+        );
     }
 }

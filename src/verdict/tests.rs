@@ -196,3 +196,65 @@ fn verdicts_round_trip_through_json() {
     let back: Verdict = serde_json::from_str(&json).unwrap();
     assert_eq!(back, verdict);
 }
+
+#[test]
+fn resource_bounds_without_a_managed_target_fail_unmeasured() {
+    let b = [bound(Metric::RssMax, Limit::BytesAtMost(512 << 20))];
+    let verdict = judge(&summary(), &b);
+    assert_eq!(verdict.outcome, Outcome::Fail);
+    assert_eq!(
+        verdict.bounds[0].measured,
+        Measured::Unmeasured(Unmeasured::NoManagedTarget)
+    );
+}
+
+#[test]
+fn resource_bounds_are_judged_on_the_samples() {
+    let mut r = Resources::default();
+    // CPU up to 140%, memory from 101 to 106 MiB: 60 MiB a minute.
+    for s in 1..=6u64 {
+        r.record(
+            Duration::from_secs(s),
+            80.0 + s as f64 * 10.0,
+            (100 + s) << 20,
+        );
+    }
+    let b = [
+        bound(Metric::CpuMax, Limit::PercentAtMost(150.0)),
+        bound(Metric::CpuMax, Limit::PercentAtMost(100.0)),
+        bound(Metric::RssMax, Limit::BytesAtMost(106 << 20)),
+        bound(
+            Metric::RssGrowth,
+            Limit::BytesPerMinuteAtMost(1024.0 * 1024.0),
+        ),
+    ];
+    let verdict = judge_with(&summary(), Some(&r), &b);
+    let got: Vec<(Measured, Outcome)> = verdict
+        .bounds
+        .iter()
+        .map(|j| (j.measured, j.outcome))
+        .collect();
+    assert_eq!(got[0], (Measured::Percent(140.0), Outcome::Pass));
+    assert_eq!(got[1], (Measured::Percent(140.0), Outcome::Fail));
+    assert_eq!(got[2], (Measured::Bytes(106 << 20), Outcome::Pass));
+    let Measured::BytesPerMinute(growth) = got[3].0 else {
+        panic!("{got:?}");
+    };
+    assert!((growth / (1 << 20) as f64 - 60.0).abs() < 1e-6, "{growth}");
+    assert_eq!(got[3].1, Outcome::Fail);
+
+    // Two seconds of samples cannot tell a leak from warm-up: undecided, not failed.
+    let mut short = Resources::default();
+    short.record(Duration::from_secs(1), 5.0, 1 << 20);
+    let verdict = judge_with(&summary(), Some(&short), &b[3..]);
+    assert_eq!(verdict.outcome, Outcome::Inconclusive);
+    assert_eq!(
+        verdict.bounds[0].measured,
+        Measured::Unmeasured(Unmeasured::TooFewResourceSamples)
+    );
+    let verdict = judge_with(&summary(), Some(&Resources::default()), &b[..1]);
+    assert_eq!(
+        verdict.bounds[0].measured,
+        Measured::Unmeasured(Unmeasured::NoResourceSamples)
+    );
+}
