@@ -137,6 +137,13 @@ impl Harness {
                 Loaded::Case(_) => None,
             })
             .collect();
+        // A rule that bounds nothing is a warning; with PERF_STRICT=1 it fails the run.
+        let strict = std::env::var("PERF_STRICT").is_ok_and(|v| v == "1" || v == "true");
+        let unmatched = run::unmatched_rules(&self.config, &loaded);
+        for rule in &unmatched {
+            let level = if strict { "error" } else { "warning" };
+            eprintln!("{level}: {rule}");
+        }
         let trials = loaded
             .into_iter()
             .map(|entry| trial(entry, &session, &collected))
@@ -144,7 +151,7 @@ impl Harness {
         let conclusion = libtest_mimic::run(&args, trials);
         let results = collected.take();
         let _ = Console.write(&results, &mut std::io::stdout().lock());
-        let mut failed = conclusion.has_failed();
+        let mut failed = conclusion.has_failed() || (strict && !unmatched.is_empty());
         let ran = conclusion.num_passed + conclusion.num_failed + conclusion.num_ignored;
         if !args.list && ran == 0 && conclusion.num_filtered_out > 0 {
             eprintln!(

@@ -141,6 +141,31 @@ pub fn load(config: &Config) -> Vec<Loaded> {
     loaded
 }
 
+/// Thresholds rules that bound none of the loaded cases (or their steps and named requests):
+/// a typo or a renamed case leaves a bound silently unapplied, so runs report them.
+pub fn unmatched_rules(config: &Config, loaded: &[Loaded]) -> Vec<String> {
+    let Ok(thresholds) = load_thresholds(&config.thresholds, config.thresholds_named) else {
+        return Vec::new();
+    };
+    let mut ids = Vec::new();
+    for entry in loaded {
+        let Loaded::Case(case) = entry else {
+            // A suite that cannot load may hold the cases the rules are for.
+            return Vec::new();
+        };
+        ids.push(case.id.clone());
+        let main = case.main();
+        ids.extend(main.steps.iter().map(|s| format!("{}/{}", case.id, s.name)));
+        ids.extend(
+            case.name_bounds
+                .iter()
+                .map(|(n, _)| format!("{}/{n}", case.id)),
+        );
+    }
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    thresholds.unmatched(&ids)
+}
+
 fn load_thresholds(path: &Path, named: bool) -> Result<Thresholds, String> {
     if !named && !path.exists() {
         return Ok(Thresholds::empty());

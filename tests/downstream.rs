@@ -76,7 +76,11 @@ fn a_dependent_project_runs_its_suites_with_three_lines() {
          - name: list\n    kind: sequential\n    iterations: 5\n    request: { path: /api/v1/workers }\n",
     )
     .unwrap();
-    std::fs::write(project.join("thresholds.yaml"), "defaults: { p95: 2s }\n").unwrap();
+    std::fs::write(
+        project.join("thresholds.yaml"),
+        "defaults: { p95: 2s }\ncases:\n  \"api::helth\": { p95: 1s }\n",
+    )
+    .unwrap();
 
     // Without a target, a project that did not ask for the embedded API is told how to set one.
     let untargeted = Command::new(env!("CARGO"))
@@ -109,6 +113,20 @@ fn a_dependent_project_runs_its_suites_with_three_lines() {
     );
     assert!(out.contains("1 filtered out"), "{out}");
     assert!(out.contains("loadgate summary"), "{out}");
+    // A rule that bounds no case is reported, and fails the run when strict.
+    assert!(
+        out.contains("warning: thresholds.yaml: cases.\"api::helth\" matches no case"),
+        "{out}"
+    );
+    let strict = Command::new(env!("CARGO"))
+        .args(["test", "--test", "perf", "--", "api::health"])
+        .current_dir(project)
+        .env("CARGO_TARGET_DIR", target_dir())
+        .env("PERF_BASE_URL", TARGET.get().expect("target started"))
+        .env("PERF_STRICT", "1")
+        .output()
+        .expect("cargo runs");
+    assert!(!strict.status.success(), "{}", text(&strict));
 
     // A thresholds file that cannot be read fails the run, even when the filter leaves its
     // entry out.

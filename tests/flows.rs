@@ -439,3 +439,33 @@ cases:
     assert_eq!(stats["users"], 1, "{stats}");
     assert_eq!(stats["logins"], 3, "{stats}");
 }
+
+#[test]
+fn warm_up_leaves_unique_rows_to_the_measured_requests() {
+    let api = ReferenceApi::new().start().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("suites")).unwrap();
+    std::fs::write(
+        dir.path().join("suites/rows.csv"),
+        "name\nann\nbob\ncy\ndee\n",
+    )
+    .unwrap();
+    let suite = r#"
+suite: warm
+data:
+  rows: { file: rows.csv, order: unique }
+cases:
+  - name: four
+    kind: sequential
+    iterations: 4
+    warmup: 2
+    request: { path: /health, query: { who: "{{ data.rows.name }}" } }
+"#;
+    let report = only(
+        harness(dir.path(), "warm", suite, "")
+            .base_url(api.base_url())
+            .run_cases(""),
+    );
+    assert!(report.passed(), "{}", failure_message(&report));
+    assert_eq!(report.summary.as_ref().unwrap().ok, 4);
+}

@@ -75,6 +75,18 @@ impl CaseRun {
         self.seq.fetch_add(1, Ordering::Relaxed) + 1
     }
 
+    /// Runs `work` with sequence numbers taken `skip` ahead, then puts the counter back: warm-up
+    /// requests render rows the measured span will not reach, so a `unique` data set's rows are
+    /// left to the measured requests.
+    pub async fn aside<F: std::future::Future>(&self, skip: u64, work: F) -> F::Output {
+        let before = self.seq.load(Ordering::Relaxed);
+        self.seq
+            .store(before.saturating_add(skip), Ordering::Relaxed);
+        let out = work.await;
+        self.seq.store(before, Ordering::Relaxed);
+        out
+    }
+
     /// Restarts the clock: the measured span begins now (after warm-up and set-up).
     pub fn restart_clock(&mut self) {
         self.origin = Instant::now();

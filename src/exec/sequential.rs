@@ -61,10 +61,13 @@ impl SequentialPlan {
         let mut user = users
             .pop()
             .ok_or_else(|| ExecError::Setup("no user".into()))?;
-        for _ in 0..self.warmup {
-            let prepared = run.prepare(&user);
-            run.iterate(&mut user, prepared).await;
-        }
+        let warm_up = async {
+            for _ in 0..self.warmup {
+                let prepared = run.prepare(&user);
+                run.iterate(&mut user, prepared).await;
+            }
+        };
+        run.aside(self.iterations, warm_up).await;
         user.tally = Default::default();
         user.refreshes = 0;
         run.restart_clock();

@@ -20,13 +20,22 @@ pub struct SuiteSource {
     pub dir: PathBuf,
 }
 
-/// Every `*.yaml` / `*.yml` below `dir`, recursively, sorted by path.
+/// Every `*.yaml` / `*.yml` below `dir`, recursively, sorted by path: the suite files. Files
+/// named `thresholds.yaml` (or `.yml`) are bounds, not suites, and hidden files and folders
+/// (starting with `.`) are skipped.
 pub fn discover(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut found = Vec::new();
     let mut pending = vec![dir.to_path_buf()];
     while let Some(next) = pending.pop() {
         for entry in std::fs::read_dir(&next)? {
             let path = entry?.path();
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default();
+            if name.starts_with('.') || matches!(name, "thresholds.yaml" | "thresholds.yml") {
+                continue;
+            }
             if path.is_dir() {
                 pending.push(path);
             } else if matches!(
@@ -105,6 +114,29 @@ mod tests {
 
     fn err(text: &str) -> String {
         parse_str(text, "suites/t.yaml").unwrap_err().to_string()
+    }
+
+    #[test]
+    fn the_scan_skips_thresholds_and_hidden_files() {
+        let dir = tempfile::tempdir().unwrap();
+        for file in [
+            "a.yaml",
+            "b.yml",
+            "thresholds.yaml",
+            ".draft.yaml",
+            "data.json",
+            "sub/c.yaml",
+        ] {
+            let path = dir.path().join(file);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, "cases: []\n").unwrap();
+        }
+        let found: Vec<String> = discover(dir.path())
+            .unwrap()
+            .iter()
+            .map(|p| p.strip_prefix(dir.path()).unwrap().display().to_string())
+            .collect();
+        assert_eq!(found, ["a.yaml", "b.yml", "sub/c.yaml"]);
     }
 
     #[test]

@@ -9,6 +9,7 @@ mod error;
 mod file;
 mod limit;
 mod source;
+mod unmatched;
 
 use std::path::Path;
 
