@@ -123,6 +123,8 @@ pub struct LoadPlan {
     pub think_time: Option<ThinkTime>,
     /// For a spawn-rate ramp, users per second (kept to rebuild the shape per level).
     spawn_rate: Option<f64>,
+    /// The shape comes from written `stages`, which are reported one by one.
+    staged: bool,
 }
 
 impl LoadPlan {
@@ -309,6 +311,7 @@ impl LoadPlan {
             abort_after,
             think_time: s.think_time.map(|t| t.value),
             spawn_rate,
+            staged: s.stages.is_some(),
         })
     }
 
@@ -333,7 +336,9 @@ impl LoadPlan {
         let run = Arc::new(run);
         if self.levels.is_empty() {
             let mut outcome = self.run_once(&run, &self.shape).await?;
-            outcome.measurement.stages = stage_spans(&self.shape);
+            if self.staged {
+                outcome.measurement.stages = stage_spans(&self.shape);
+            }
             return Ok(outcome.measurement);
         }
         let mut levels = Vec::new();
@@ -385,9 +390,6 @@ struct Outcome {
 }
 
 fn stage_spans(shape: &Shape) -> Vec<StageSpan> {
-    if shape.pieces.len() < 2 {
-        return Vec::new();
-    }
     shape
         .spans()
         .into_iter()
@@ -421,7 +423,7 @@ impl KindPlan for LoadPlan {
             let levels: Vec<String> = self.levels.iter().map(|l| format!("{l}")).collect();
             return format!("sweep {} {unit}, {duration} each{model}", levels.join(", "));
         }
-        if self.shape.pieces.len() > 1 && self.spawn_rate.is_none() {
+        if self.staged {
             let mut path = vec![format!("{}", self.shape.start)];
             path.extend(self.shape.pieces.iter().map(|(_, t)| format!("{t}")));
             return format!("stages {} {unit} over {duration}{model}", path.join(" -> "));

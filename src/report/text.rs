@@ -309,9 +309,9 @@ pub fn stages(result: &CaseResult) -> String {
         rows.push([
             (i + 1).to_string(),
             format!(
-                "{}-{}",
-                format_duration(stage.span.from),
-                format_duration(stage.span.to)
+                "{}s-{}s",
+                stage.span.from.as_secs_f64(),
+                stage.span.to.as_secs_f64()
             ),
             format!("{} -> {}", stage.span.start, stage.span.target),
             stage.requests.to_string(),
