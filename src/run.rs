@@ -233,6 +233,7 @@ impl Session {
                 target,
                 Arc::clone(&self.context),
                 Arc::new(Bounds(case.bounds.clone())),
+                watch(case),
             ))
         });
         result.resources = sampler.map(Sampler::stop);
@@ -464,6 +465,14 @@ fn judge_measurement(case: &Case, measured: Measurement, result: &mut CaseResult
     result.checks = measured.checks;
     result.refreshes = measured.refreshes;
     result.recorded = Some(recorded);
+}
+
+/// A progress bar for the case on a terminal, nothing elsewhere.
+fn watch(case: &Case) -> Arc<dyn exec::Watch> {
+    match crate::report::Progress::for_terminal(&case.id) {
+        Some(progress) => Arc::new(progress),
+        None => Arc::new(exec::Open),
+    }
 }
 
 /// The case's bounds as a gate for runs that stop early: the first bound the data so far

@@ -4,7 +4,7 @@ use std::time::{Duration, Instant};
 
 use super::run::{CaseRun, User};
 use super::Case;
-use super::Measurement;
+use super::{Live, Measurement};
 use crate::checks::CheckTally;
 use crate::plan::ScenarioPlan;
 use crate::record::{Recorded, Schedule, Series};
@@ -253,6 +253,27 @@ impl Recorder {
             .get_or_insert_with(|| Schedule::new(max_latency));
         schedule.dropped += dropped;
         schedule.late_wakeups += late_wakeups;
+    }
+
+    /// Requests and errors so far, and the latest whole second's p95 and requests, read
+    /// without copying anything.
+    pub fn live(&self, elapsed: Duration, planned: Option<Duration>) -> Live {
+        let total = &self.recorded.total;
+        let whole = elapsed.as_secs().saturating_sub(1);
+        let last = total
+            .timeline()
+            .iter()
+            .filter(|(start, _)| start.as_secs() <= whole)
+            .last()
+            .map(|(_, slot)| slot);
+        Live {
+            elapsed,
+            planned,
+            requests: total.requests(),
+            errors: total.errors(),
+            p95: last.and_then(|s| s.p95()),
+            rate: last.map_or(0, |s| s.requests()),
+        }
     }
 
     /// A copy of what is recorded so far, as if the span had lasted `elapsed`.

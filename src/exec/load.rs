@@ -488,6 +488,12 @@ impl Shared {
             .map(|miss| Aborted { at, miss })
     }
 
+    /// Shows the run so far.
+    fn tick(&self, planned: Duration) {
+        let live = self.lock().live(self.started.elapsed(), Some(planned));
+        self.run.watch.tick(&live);
+    }
+
     fn set_up_failed(&self, error: String) {
         self.setup_error
             .lock()

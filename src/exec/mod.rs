@@ -138,6 +138,37 @@ pub trait Gate: Send + Sync {
     fn missed(&self, recorded: &Recorded) -> Option<Judged>;
 }
 
+/// How a long run is doing, for whoever shows it as it goes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Live {
+    /// Time into the measured span.
+    pub elapsed: Duration,
+    /// The planned span, if the run is set by time.
+    pub planned: Option<Duration>,
+    /// Requests so far.
+    pub requests: u64,
+    /// Errors so far.
+    pub errors: u64,
+    /// The 95th percentile of the latest whole second, if any request succeeded in it.
+    pub p95: Option<Duration>,
+    /// Requests in the latest whole second.
+    pub rate: u64,
+}
+
+/// Shown a long run's progress about four times a second; the pipeline supplies it (a
+/// progress bar on a terminal, nothing elsewhere).
+pub trait Watch: Send + Sync {
+    /// The run so far.
+    fn tick(&self, live: &Live);
+    /// The run is over.
+    fn done(&self);
+}
+
+impl Watch for Open {
+    fn tick(&self, _: &Live) {}
+    fn done(&self) {}
+}
+
 /// A gate that never closes, for runs that judge only at the end.
 #[derive(Debug, Default)]
 pub struct Open;
@@ -394,10 +425,12 @@ pub async fn execute(
     target: Arc<Target>,
     context: Arc<RunContext>,
     gate: Arc<dyn Gate>,
+    watch: Arc<dyn Watch>,
 ) -> Result<Measurement, ExecError> {
     let bound = case.case_timeout;
     let mut run = CaseRun::new(Arc::clone(&case), Arc::clone(&target), Arc::clone(&context));
     run.gate = gate;
+    run.watch = watch;
     let tasks = Arc::clone(&run.tasks);
     run.note_case_secrets();
     run.set_up_once().await?;

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use super::request::{render, timed, Response};
 use super::tasks::Tasks;
 use super::Case;
-use super::{Gate, RunContext, Target};
+use super::{Gate, RunContext, Target, Watch};
 use crate::checks::CheckTally;
 use crate::extract::Exchange;
 use crate::plan::{FixturePlan, StepPlan};
@@ -51,6 +51,8 @@ pub struct CaseRun {
     pub tasks: Arc<Tasks>,
     /// The case's bounds, for kinds that stop early when one is missed.
     pub gate: Arc<dyn Gate>,
+    /// Shown how a long run is doing.
+    pub watch: Arc<dyn Watch>,
     seq: AtomicU64,
     origin: Instant,
 }
@@ -65,6 +67,7 @@ impl CaseRun {
             vars: Variables::new(),
             tasks: Arc::new(Tasks::default()),
             gate: Arc::new(super::Open),
+            watch: Arc::new(super::Open),
             seq: AtomicU64::new(0),
             origin: Instant::now(),
         }

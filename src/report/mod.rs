@@ -14,6 +14,7 @@ mod json;
 mod junit;
 mod markdown;
 mod meta;
+mod progress;
 mod scrub;
 mod svg;
 pub mod text;
@@ -31,6 +32,7 @@ pub use json::{Json, RunResults, REPORT_SCHEMA};
 pub use junit::Junit;
 pub use markdown::Markdown;
 pub use meta::{Build, RunInfo};
+pub use progress::Progress;
 pub use scrub::strip_credentials;
 pub use text::failure_message;
 

@@ -24,6 +24,7 @@ pub(super) async fn run(
     let mut aborted = None;
     let mut next_check = CHECK_EVERY;
     let mut spawned = 0u64;
+    let mut next_tick = Duration::ZERO;
     while Instant::now() < shared.end {
         if shared
             .setup_error
@@ -63,8 +64,13 @@ pub(super) async fn run(
                 break;
             }
         }
+        if t >= next_tick {
+            next_tick = t + Duration::from_millis(250);
+            shared.tick(shape.duration());
+        }
         tokio::time::sleep(TICK).await;
     }
+    run.watch.done();
     for stop in &running {
         stop.store(true, Ordering::Relaxed);
     }

@@ -47,9 +47,13 @@ pub(super) async fn run(
         })
         .collect();
     let mut aborted = None;
-    if let Some(grace) = plan.abort_after {
-        while Instant::now() < shared.end && handles.iter().any(|h| !h.is_finished()) {
-            tokio::time::sleep(CHECK_EVERY).await;
+    let mut next_check = CHECK_EVERY;
+    while Instant::now() < shared.end && handles.iter().any(|h| !h.is_finished()) {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        shared.tick(shape.duration());
+        let t = shared.started.elapsed();
+        if let (Some(grace), true) = (plan.abort_after, t >= next_check) {
+            next_check = t + CHECK_EVERY;
             if let Some(miss) = shared.missed(grace) {
                 aborted = Some(miss);
                 stop.store(true, Ordering::Relaxed);
@@ -57,6 +61,7 @@ pub(super) async fn run(
             }
         }
     }
+    run.watch.done();
     for handle in handles {
         let _ = handle.await;
     }
