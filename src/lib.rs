@@ -1,30 +1,35 @@
 //! loadgate: performance assertions for HTTP APIs.
 //!
-//! Suites of cases live in YAML under `suites/`, NFR bounds in `thresholds.yaml`; each case runs as
-//! a `cargo test` trial. The data flows suite -> plan -> execution -> samples -> statistics ->
-//! verdict -> reports:
+//! Suites of cases live in YAML under `suites/`, NFR bounds in `thresholds.yaml`; each case runs
+//! as a `cargo test` trial (`tests/perf.rs` is [`run_harness`] or a [`Harness`]). The code is laid
+//! out as the data flows, and each module imports only those before it:
 //!
-//! - [`suite`] (YAML model, read through [`yaml`]), [`template`] and [`data`] (fresh data per
-//!   request), [`thresholds`] (the NFR bounds);
-//! - [`plan`]: a validated, compiled suite, no I/O;
-//! - [`exec`]: one file per case kind, producing [`sample`]s; [`extract`], [`checks`] judge
-//!   responses after the timer stops; [`record`] holds what requests leave behind in bounded
-//!   memory;
-//! - [`stats`] -> [`verdict`] -> [`report`], with [`redact`] keeping secrets out of every output;
-//! - [`harness`]: the libtest-mimic runner; [`target`] picks the server, by default the embedded
-//!   [`reference_api`]; [`managed`] starts a suite's own server and samples its CPU and memory.
+//! - [`suite`]: the YAML model and the one front door every YAML file goes through (exact
+//!   positions in every error); [`thresholds`]: the bounds and the rule that sets each;
+//!   [`template`]: `{{ ... }}` expressions and data factories;
+//! - `plan`: a validated, compiled suite, no I/O;
+//! - `exec`: one file per case kind (`sequential`, `concurrent`, `burst`, `load`), each owning
+//!   its settings and its run; only the exchange is timed;
+//! - [`record`]: what requests leave behind, in bounded memory, mergeable across runs and
+//!   machines; [`stats`] -> [`verdict`] -> [`results`] -> [`report`];
+//! - [`run`]: the one pipeline (load -> plan -> execute -> record -> judge) that the test
+//!   runner ([`harness`]), the command line and the tests all call;
+//! - [`reference_api`] (cargo feature `reference-api`, on by default): the embedded server this
+//!   repository's own suites measure.
+//!
+//! Everything else is crate-private.
 
-pub mod checks;
-pub mod data;
-pub mod exec;
-pub mod extract;
-pub mod files;
-pub mod fixtures;
+pub(crate) mod checks;
+pub(crate) mod data;
+pub(crate) mod exec;
+pub(crate) mod extract;
+pub(crate) mod files;
+pub(crate) mod fixtures;
 pub mod harness;
-pub mod managed;
-pub mod plan;
+pub(crate) mod managed;
+pub(crate) mod plan;
 pub mod record;
-pub mod redact;
+pub(crate) mod redact;
 #[cfg(feature = "reference-api")]
 pub mod reference_api;
 pub mod report;
@@ -33,10 +38,12 @@ pub mod run;
 pub mod sample;
 pub mod stats;
 pub mod suite;
-pub mod target;
+pub(crate) mod target;
 pub mod template;
 pub mod thresholds;
-pub mod units;
+pub(crate) mod units;
 pub mod verdict;
 
+pub use extract::Exchange;
+pub use fixtures::SetupContext;
 pub use harness::{run_harness, Harness};

@@ -5,9 +5,9 @@ use serde::{Deserialize, Serialize};
 
 use std::time::Duration;
 
-use crate::checks::CheckTally;
-use crate::exec::{Aborted, StageSpan};
-use crate::record::{Recorded, Resources};
+pub use crate::checks::{CheckCount, CheckTally};
+pub use crate::exec::{Aborted, StageSpan};
+pub use crate::record::{Recorded, Resources};
 use crate::stats::Summary;
 use crate::verdict::{Outcome, Verdict};
 

@@ -10,7 +10,6 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::harness;
-use loadgate::managed::is_alive;
 use loadgate::report::failure_message;
 use loadgate::results::{CaseResult, Status};
 
@@ -310,4 +309,15 @@ cases:
     for result in &results {
         assert_eq!(result.status(), Status::Pass, "{}", failure_message(result));
     }
+}
+
+/// True while process `pid` runs (exists and is not a zombie), read from `/proc`.
+fn is_alive(pid: u32) -> bool {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return false;
+    };
+    // The state follows the command name, which is in parentheses and may hold spaces.
+    stat.rsplit_once(") ")
+        .and_then(|(_, rest)| rest.chars().next())
+        .is_some_and(|state| state != 'Z')
 }

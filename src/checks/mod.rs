@@ -20,7 +20,7 @@ pub use custom::{CheckRegistry, CustomCheck};
 pub use status::StatusExpect;
 
 pub use crate::suite::CheckSpec;
-pub use tally::CheckTally;
+pub use tally::{CheckCount, CheckTally};
 
 enum Subject {
     Status(StatusExpect, String),

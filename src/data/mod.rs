@@ -13,7 +13,7 @@ use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use std::path::{Path, PathBuf};
 
-pub use crate::suite::{DataSpec, Order};
+pub use crate::suite::Order;
 use std::sync::Arc;
 
 /// A JSON value: one row of a data set.
@@ -246,6 +246,7 @@ mod tests {
 
     #[test]
     fn spec_parses_from_yaml_like_json_and_rejects_unknown_keys() {
+        use crate::suite::DataSpec;
         let spec: DataSpec =
             serde_json::from_value(json!({"file": "data/users.csv", "order": "unique"})).unwrap();
         assert_eq!(spec.file, PathBuf::from("data/users.csv"));

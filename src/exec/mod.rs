@@ -20,11 +20,9 @@ use std::time::Duration;
 
 pub use burst::BurstPlan;
 pub use concurrent::ConcurrentPlan;
-pub use journey::{Iteration, Prepared, Recorder};
-pub use load::{LoadPlan, Model, Shape};
+pub use load::LoadPlan;
 pub use once::RunContext;
-pub use request::{classify, Response};
-pub use run::{CaseRun, Exchanged, User};
+pub use run::{CaseRun, User};
 pub use sequential::SequentialPlan;
 
 use crate::checks::CheckTally;

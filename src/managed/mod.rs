@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 pub use procfs::is_alive;
-pub use sampler::{Sampler, INTERVAL};
+pub use sampler::Sampler;
 
 use crate::exec::Target;
 use crate::plan::{TargetPlan, TargetProcess};

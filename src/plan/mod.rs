@@ -11,13 +11,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use request::{plan_request, BodyPlan, FieldError, HeaderPlan, RequestPlan, UrlPlan};
+pub use request::{BodyPlan, FieldError, HeaderPlan, RequestPlan, UrlPlan};
 pub use scenario::ScenarioPlan;
 use scenario::{plan_scenarios, Sources};
-pub use steps::{
-    declared_variables, plan_exchange, plan_fixture, plan_step, FixturePlan, FixtureTable, StepPlan,
-};
-pub use target::{plan_target, ReadyCheck, TargetPlan, TargetProcess, DEFAULT_READY_TIMEOUT};
+pub use steps::{declared_variables, plan_fixture, FixturePlan, FixtureTable, StepPlan};
+pub use target::{plan_target, TargetPlan, TargetProcess};
 
 use crate::data::{DataSet, Order};
 use crate::fixtures::Fixtures;
@@ -64,8 +62,6 @@ pub type KindParser<'a, K> = &'a dyn Fn(&CaseSpec, &str, usize) -> Result<K, Yam
 pub struct SuitePlan<K> {
     /// The suite's name.
     pub name: String,
-    /// The file it came from.
-    pub origin: String,
     /// Its cases, in file order.
     pub cases: Vec<Arc<CasePlan<K>>>,
 }
@@ -193,11 +189,7 @@ pub fn plan_suite<K: KindPlan>(
         let kind = kind_of(case, &source.origin, index).map_err(SuiteError::Invalid)?;
         cases.push(Arc::new(plan_case(&context, case, kind)?));
     }
-    Ok(SuitePlan {
-        name,
-        origin: source.origin.clone(),
-        cases,
-    })
+    Ok(SuitePlan { name, cases })
 }
 
 /// What every case of a suite is planned against.
