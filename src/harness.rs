@@ -115,6 +115,13 @@ impl Harness {
     /// Runs the trials with the command-line arguments of `cargo test`, prints the summary
     /// table, and exits with libtest's status.
     pub fn run(self) -> ! {
+        if env!("LOADGATE_OPT_LEVEL") == "0" {
+            eprintln!(
+                "loadgate: built without optimisations: measured latencies include the harness's \
+                 own overhead; add `[profile.dev.package.loadgate] opt-level = 3` and \
+                 `[profile.dev.package.\"*\"] opt-level = 3` to Cargo.toml (see README)"
+            );
+        }
         let mut args = Arguments::from_args();
         // Performance cases must never overlap, whatever --test-threads says.
         args.test_threads = Some(1);

@@ -20,6 +20,12 @@ fn pair(dir: &Path) -> Harness {
     std::fs::create_dir_all(dir.join("suites")).unwrap();
     std::fs::write(dir.join("suites/pair.yaml"), PAIR).unwrap();
     std::fs::write(dir.join("thresholds.yaml"), "defaults: { p95: 5s }\n").unwrap();
+    harness_for(dir)
+}
+
+/// A harness for the `pair` suite already written under `dir`: the child processes only read
+/// it, so two of them starting at once never see a file half rewritten.
+fn harness_for(dir: &Path) -> Harness {
     Harness::new()
         .with_reference_api()
         .suites_dir(dir.join("suites"))
@@ -34,7 +40,9 @@ fn child_runs_one_case() {
     let dir = std::env::var("LOADGATE_CHILD_DIR").expect("started by the parent test");
     let filter = std::env::var("LOADGATE_CHILD_FILTER").expect("started by the parent test");
     let dir = Path::new(&dir);
-    let results = pair(dir).report_dir(dir.join("perf")).run_cases(&filter);
+    let results = harness_for(dir)
+        .report_dir(dir.join("perf"))
+        .run_cases(&filter);
     assert_eq!(results.len(), 1);
     assert!(results[0].passed(), "{:#?}", results[0]);
 }
