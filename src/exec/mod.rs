@@ -3,10 +3,13 @@
 //! Each case kind is one file here with its settings type (`from_spec`) and its `run`; adding a
 //! kind means adding a file with its settings and run, a [`Kind`] variant and a line in the registry.
 
+mod body;
 mod burst;
 mod concurrent;
+mod http1;
 mod journey;
 mod once;
+mod outgoing;
 mod release;
 mod request;
 mod run;
@@ -17,10 +20,13 @@ mod users;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use body::Kept;
 pub use burst::BurstPlan;
 pub use concurrent::ConcurrentPlan;
+pub use http1::Connection;
 pub use journey::{Iteration, Prepared, Recorder};
 pub use once::RunContext;
+pub use outgoing::{fast_path, Outgoing};
 pub use request::{classify, Response};
 pub use run::{CaseRun, Exchanged, User};
 pub use sequential::SequentialPlan;
