@@ -10,6 +10,7 @@ mod http1;
 mod journey;
 mod once;
 mod outgoing;
+mod quiet;
 mod release;
 mod request;
 mod run;
