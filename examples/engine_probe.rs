@@ -2,7 +2,7 @@
 //! users, each owning a [`Connection`], send GET requests back to back until the deadline and
 //! record every latency as the harness does ([`Series::record_ok`]).
 //!
-//! Usage: `engine_probe URL CONNECTIONS SECONDS [--shared]`
+//! Usage: `engine_probe [--shared] URL CONNECTIONS SECONDS`
 //!
 //! The users are spread over one single-threaded runtime per CPU, each on its own thread, so a
 //! user's task is only ever woken by its socket and never moved between threads. `--shared`
@@ -33,11 +33,9 @@ struct Args {
 }
 
 fn parse(args: &[String]) -> Result<Args, String> {
-    let (shared, args) = match args {
-        [rest @ .., flag] if flag == "--shared" => (true, rest),
-        _ => (false, args),
-    };
-    let [url, connections, seconds] = args else {
+    let shared = args.iter().any(|a| a == "--shared");
+    let args: Vec<&String> = args.iter().filter(|a| *a != "--shared").collect();
+    let [url, connections, seconds] = args[..] else {
         return Err("expected 3 arguments: URL CONNECTIONS SECONDS".to_string());
     };
     let url: http::Uri = url
@@ -170,7 +168,7 @@ fn main() -> ExitCode {
         Ok(args) => args,
         Err(message) => {
             eprintln!(
-                "engine_probe: {message}\nusage: engine_probe URL CONNECTIONS SECONDS [--shared]"
+                "engine_probe: {message}\nusage: engine_probe [--shared] URL CONNECTIONS SECONDS"
             );
             return ExitCode::from(2);
         }

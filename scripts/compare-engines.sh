@@ -37,8 +37,9 @@ mkdir -p "$RUN/nginx/logs"
 EXAMPLES=${CARGO_TARGET_DIR:-$ROOT/target}/release/examples
 
 # The loadgate side: a command that takes URL CONNECTIONS SECONDS and prints
-# `requests=N ... rps=R p50_us=P p99_us=Q` (see parse_loadgate).
-LOADGATE=("$EXAMPLES/engine_probe")
+# `requests=N ... rps=R p50_us=P p99_us=Q` (see parse_loadgate). LOADGATE_CMD replaces it,
+# e.g. LOADGATE_CMD="target/release/examples/engine_probe --shared".
+read -r -a LOADGATE <<<"${LOADGATE_CMD:-$EXAMPLES/engine_probe}"
 
 die() { echo "compare-engines: $*" >&2; exit 1; }
 

@@ -207,6 +207,34 @@ fn a_request_rendered_for_reqwest_takes_the_fast_path_to_the_reference_api() {
     });
 }
 
+#[cfg(feature = "reference-api")]
+#[test]
+fn many_users_at_once_on_threads_lose_no_wake_up() {
+    let api = loadgate::reference_api::ReferenceApi::new()
+        .start()
+        .unwrap();
+    let url = format!("{}/health", api.base_url());
+    runtime().block_on(async {
+        let users: Vec<_> = (0..16)
+            .map(|_| {
+                let url = url.clone();
+                tokio::spawn(async move {
+                    let mut connection = Connection::new();
+                    for _ in 0..300 {
+                        // A lost wake-up would leave a request waiting for its 10 s timeout.
+                        let response = send(&mut connection, &url, None).await.unwrap();
+                        assert_eq!(response.status, 200);
+                    }
+                    connection.opened()
+                })
+            })
+            .collect();
+        for user in users {
+            assert_eq!(user.await.unwrap(), 1);
+        }
+    });
+}
+
 /// Waits (up to 10 s) until the server holds at most `open` connections.
 fn wait_until_closed(server: &Hostile, open: usize) {
     let until = Instant::now() + Duration::from_secs(10);
