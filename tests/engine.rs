@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use common::hostile::{peak_rss, Hostile};
-use loadgate::exec::{fast_path, Connection, Outgoing, Response};
+use loadgate::exec::{Connection, Outgoing, Response};
 use loadgate::sample::ErrorCause;
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -191,7 +191,7 @@ fn a_request_rendered_for_reqwest_takes_the_fast_path_to_the_reference_api() {
         .json(&serde_json::json!({"username": "fast-path", "password": "pw-123456789"}))
         .build()
         .unwrap();
-    assert!(fast_path(&request, false));
+    assert!(loadgate::exec::fast_path(&request, false));
     let request = Outgoing::try_from(request).unwrap();
     runtime().block_on(async {
         let mut connection = Connection::new();
