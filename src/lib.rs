@@ -44,6 +44,13 @@ pub mod thresholds;
 pub(crate) mod units;
 pub mod verdict;
 
+/// The measuring engine's HTTP/1.1 fast path, for programs that want loadgate's timing of one
+/// request without a suite: a connection per user, the request rendered off the clock, the body
+/// counted to its last byte.
+pub mod engine {
+    pub use crate::exec::{fast_path, Connection, Outgoing, Response};
+}
+
 pub use extract::Exchange;
 pub use fixtures::SetupContext;
 pub use harness::{run_harness, Harness};

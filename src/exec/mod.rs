@@ -3,11 +3,15 @@
 //! Each case kind is one file here with its settings type (`from_spec`) and its `run`; adding a
 //! kind means adding a file with its settings and run, a [`Kind`] variant and a line in the registry.
 
+mod body;
 mod burst;
 mod concurrent;
+mod http1;
 mod journey;
 mod load;
 mod once;
+mod outgoing;
+mod quiet;
 mod release;
 mod request;
 mod run;
@@ -20,8 +24,11 @@ use std::time::Duration;
 
 pub use burst::BurstPlan;
 pub use concurrent::ConcurrentPlan;
+pub use http1::Connection;
 pub use load::LoadPlan;
 pub use once::RunContext;
+pub use outgoing::{fast_path, Outgoing};
+pub use request::Response;
 pub use run::{CaseRun, User};
 pub use sequential::SequentialPlan;
 

@@ -4,6 +4,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use super::http1::Connection;
+use super::outgoing::{fast_path, Outgoing};
 use super::request::{render, timed, Response};
 use super::tasks::Tasks;
 use super::Case;
@@ -27,6 +29,9 @@ pub struct User {
     pub refreshes: u64,
     /// The per-user fixtures set up for this user, for refresh and tear-down.
     pub fixtures: Vec<Arc<FixturePlan>>,
+    /// The user's own connection for measured plain-HTTP requests (load cases): hyper, one
+    /// keep-alive connection, no pool; `None` sends everything through `client`.
+    pub connection: Option<Connection>,
 }
 
 /// What one exchange left behind.
@@ -119,6 +124,7 @@ impl CaseRun {
             tally: CheckTally::default(),
             refreshes: 0,
             fixtures: Vec::new(),
+            connection: None,
         }
     }
 
@@ -202,6 +208,7 @@ impl CaseRun {
         step: &StepPlan,
         seq: u64,
         client: &reqwest::Client,
+        connection: Option<&mut Connection>,
         prepared: Result<reqwest::Request, ErrorCause>,
         vars: &mut Variables,
         tally: Option<&mut CheckTally>,
@@ -211,7 +218,16 @@ impl CaseRun {
             Err(cause) => return self.unsent(cause),
         };
         let keep = step.keep_body.then_some(step.request.max_body);
-        let (sent, latency, result) = timed(client, request, keep).await;
+        let (sent, latency, result) = match connection {
+            // Plain HTTP from a user that owns a connection: hyper, rendered before the clock.
+            Some(connection) if fast_path(&request, self.case.cookies) => {
+                match Outgoing::try_from(request) {
+                    Ok(outgoing) => connection.send(outgoing, keep).await,
+                    Err(cause) => return self.unsent(cause),
+                }
+            }
+            _ => timed(client, request, keep).await,
+        };
         let start = sent.saturating_duration_since(self.origin);
         let response = match result {
             Ok(response) => response,
@@ -328,7 +344,9 @@ impl CaseRun {
         let seq = self.next_seq();
         for step in steps {
             let prepared = self.render(step, client, vars, seq);
-            let done = self.exchange(step, seq, client, prepared, vars, None).await;
+            let done = self
+                .exchange(step, seq, client, None, prepared, vars, None)
+                .await;
             if let Outcome::Error(cause) = &done.sample.outcome {
                 let body = done
                     .response

@@ -1,7 +1,8 @@
 //! A deliberately badly behaved HTTP/1.1 server on 127.0.0.1 for the tests that prove the
 //! harness survives its targets: endless and huge bodies, requests that never get an answer,
 //! a log-in that hands out secrets, and an echo of everything received (to prove secrets are
-//! not printed). It counts its open connections, so a test can see that the harness closed them.
+//! not printed). It counts its open connections, so a test can see that the harness closed them,
+//! and every connection it accepted, so a test can see that the harness reused them.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -39,6 +40,7 @@ pub struct Hostile {
     /// What `/login` hands out.
     pub secrets: Secrets,
     open: Arc<AtomicUsize>,
+    accepted: Arc<AtomicUsize>,
     _runtime: tokio::runtime::Runtime,
 }
 
@@ -53,7 +55,9 @@ impl Hostile {
         let open = Arc::new(AtomicUsize::new(0));
         let listener = runtime.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
         let base_url = format!("http://{}", listener.local_addr().unwrap());
+        let accepted = Arc::new(AtomicUsize::new(0));
         let counter = Arc::clone(&open);
+        let accepts = Arc::clone(&accepted);
         let secrets = Secrets::draw();
         let handed = Arc::new(secrets.clone());
         let timing = Arc::new(Timing::default());
@@ -63,6 +67,7 @@ impl Hostile {
                 let handed = Arc::clone(&handed);
                 let timing = Arc::clone(&timing);
                 counter.fetch_add(1, Ordering::SeqCst);
+                accepts.fetch_add(1, Ordering::SeqCst);
                 tokio::spawn(async move {
                     let _ = serve(stream, &handed, &timing).await;
                     counter.fetch_sub(1, Ordering::SeqCst);
@@ -73,6 +78,7 @@ impl Hostile {
             base_url,
             secrets,
             open,
+            accepted,
             _runtime: runtime,
         }
     }
@@ -80,6 +86,11 @@ impl Hostile {
     /// Connections the server holds open right now.
     pub fn open_connections(&self) -> usize {
         self.open.load(Ordering::SeqCst)
+    }
+
+    /// Connections accepted since the start.
+    pub fn accepted_connections(&self) -> usize {
+        self.accepted.load(Ordering::SeqCst)
     }
 }
 
@@ -187,6 +198,18 @@ async fn serve(mut stream: TcpStream, secrets: &Secrets, timing: &Timing) -> std
                 }
                 timing.in_flight.fetch_sub(1, Ordering::SeqCst);
                 stream.write_all(OK).await?;
+            }
+            "/close" | "/drop" => {
+                // `/close` says it closes; `/drop` closes without a word, as a server does
+                // when its keep-alive timeout passes.
+                let header = if route == "/close" {
+                    "connection: close\r\n"
+                } else {
+                    ""
+                };
+                let reply = format!("HTTP/1.1 200 OK\r\n{header}content-length: 2\r\n\r\nok");
+                stream.write_all(reply.as_bytes()).await?;
+                return Ok(());
             }
             "/hang" => {
                 // Never answer; keep the connection until the client closes it.

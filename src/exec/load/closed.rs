@@ -113,6 +113,9 @@ async fn user(
             return;
         }
     };
+    if !run.case.cookies {
+        user.connection = Some(crate::exec::Connection::new());
+    }
     let mut picker = Picker::new(run, id);
     let mut batch = Batch::new();
     let mut done = 0u64;

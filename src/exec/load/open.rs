@@ -109,6 +109,9 @@ async fn worker(
     max_lag: Duration,
 ) {
     let run = &shared.run;
+    if !run.case.cookies {
+        user.connection = Some(crate::exec::Connection::new());
+    }
     let mut picker = Picker::new(run, id);
     let mut batch = Batch::new();
     while !stop.load(Ordering::Relaxed) {
