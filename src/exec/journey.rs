@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::run::{CaseRun, User};
+use super::run::{CaseRun, User, Via};
 use super::Case;
 use super::{Live, Measurement};
 use crate::checks::CheckTally;
@@ -72,8 +72,10 @@ impl CaseRun {
                 .exchange(
                     step,
                     seq,
-                    &user.client,
-                    user.connection.as_mut(),
+                    Via {
+                        client: &user.client,
+                        connection: user.connection.as_mut(),
+                    },
                     request,
                     &mut user.vars,
                     Some(&mut user.tally),
@@ -94,8 +96,10 @@ impl CaseRun {
                         .exchange(
                             step,
                             seq,
-                            &user.client,
-                            user.connection.as_mut(),
+                            Via {
+                                client: &user.client,
+                                connection: user.connection.as_mut(),
+                            },
                             again,
                             &mut user.vars,
                             Some(&mut user.tally),

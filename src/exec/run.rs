@@ -34,6 +34,15 @@ pub struct User {
     pub connection: Option<Connection>,
 }
 
+/// How a request goes out: the user's reqwest client, or its own connection when it has one
+/// and the request can take the fast path.
+pub struct Via<'a> {
+    /// The user's client (its cookie jar, TLS, the shared pool).
+    pub client: &'a reqwest::Client,
+    /// The user's own HTTP/1.1 connection, if it has one.
+    pub connection: Option<&'a mut Connection>,
+}
+
 /// What one exchange left behind.
 pub struct Exchanged {
     /// The measured sample (error when status, checks or extraction failed).
@@ -207,8 +216,7 @@ impl CaseRun {
         &self,
         step: &StepPlan,
         seq: u64,
-        client: &reqwest::Client,
-        connection: Option<&mut Connection>,
+        via: Via<'_>,
         prepared: Result<reqwest::Request, ErrorCause>,
         vars: &mut Variables,
         tally: Option<&mut CheckTally>,
@@ -218,7 +226,7 @@ impl CaseRun {
             Err(cause) => return self.unsent(cause),
         };
         let keep = step.keep_body.then_some(step.request.max_body);
-        let (sent, latency, result) = match connection {
+        let (sent, latency, result) = match via.connection {
             // Plain HTTP from a user that owns a connection: hyper, rendered before the clock.
             Some(connection) if fast_path(&request, self.case.cookies) => {
                 match Outgoing::try_from(request) {
@@ -226,7 +234,7 @@ impl CaseRun {
                     Err(cause) => return self.unsent(cause),
                 }
             }
-            _ => timed(client, request, keep).await,
+            _ => timed(via.client, request, keep).await,
         };
         let start = sent.saturating_duration_since(self.origin);
         let response = match result {
@@ -345,7 +353,17 @@ impl CaseRun {
         for step in steps {
             let prepared = self.render(step, client, vars, seq);
             let done = self
-                .exchange(step, seq, client, None, prepared, vars, None)
+                .exchange(
+                    step,
+                    seq,
+                    Via {
+                        client,
+                        connection: None,
+                    },
+                    prepared,
+                    vars,
+                    None,
+                )
                 .await;
             if let Outcome::Error(cause) = &done.sample.outcome {
                 let body = done
