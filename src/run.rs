@@ -16,17 +16,20 @@ use crate::results::{
     CaseError, CaseResult, LevelResult, ScheduleSummary, Stage, StageResult, StepResult,
 };
 use crate::stats::Summary;
-use crate::suite;
+use crate::suite::{self, SuiteError, SuiteSource, SuiteSpec, TagFilter};
 use crate::target::{Targets, BASE_URL_VAR};
 use crate::thresholds::Bound;
 use crate::thresholds::Thresholds;
 use crate::verdict::{judge, judge_with, Judged, Outcome};
 
-/// Where suites and thresholds are, what to target, and the Rust fixtures suites may name.
+/// Where suites and thresholds are, what to target, which cases run, and the Rust fixtures
+/// suites may name.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// The folder scanned for suite files.
-    pub suites: PathBuf,
+    /// Suite files, and folders scanned for them.
+    pub suites: Vec<PathBuf>,
+    /// Suites held in memory rather than in files (`loadgate probe`'s), loaded after the files.
+    pub sources: Vec<SuiteSource>,
     /// The thresholds file.
     pub thresholds: PathBuf,
     /// True when the thresholds file was named (environment or builder): then it must exist.
@@ -41,17 +44,28 @@ pub struct Config {
     /// Where report files go. [`run_all`] writes them only when this is set; the libtest
     /// runner always does, by default to [`ReportFiles::default_dir`].
     pub report_dir: Option<PathBuf>,
+    /// The tag filter as written (`auth,read` runs cases with either tag, `!slow` leaves out
+    /// cases tagged `slow`); checked when the run loads.
+    pub tags: Option<String>,
+    /// The thresholds file's profile to use: its bounds, and the cases it runs.
+    pub profile: Option<String>,
+    /// [`run_all`] leaves out cases marked `ignore: true` (the libtest runner leaves them to
+    /// libtest's `--ignored`).
+    pub skip_ignored: bool,
 }
 
 impl Config {
     /// `suites/` and `thresholds.yaml` of the package under test (`CARGO_MANIFEST_DIR`), with
-    /// `PERF_SUITES`, `PERF_THRESHOLDS` and `PERF_BASE_URL` taken into account.
+    /// `PERF_SUITES`, `PERF_THRESHOLDS`, `PERF_BASE_URL`, `PERF_TAGS` and `PERF_PROFILE` taken
+    /// into account.
     pub fn from_env() -> Self {
         let root = std::env::var_os("CARGO_MANIFEST_DIR")
             .map_or_else(|| PathBuf::from("."), PathBuf::from);
+        let set = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         Self {
-            suites: std::env::var_os("PERF_SUITES")
-                .map_or_else(|| root.join("suites"), PathBuf::from),
+            suites: vec![std::env::var_os("PERF_SUITES")
+                .map_or_else(|| root.join("suites"), PathBuf::from)],
+            sources: Vec::new(),
             thresholds: std::env::var_os("PERF_THRESHOLDS")
                 .map_or_else(|| root.join("thresholds.yaml"), PathBuf::from),
             thresholds_named: std::env::var_os("PERF_THRESHOLDS").is_some(),
@@ -59,101 +73,161 @@ impl Config {
             reference_api: false,
             fixtures: Fixtures::default(),
             report_dir: None,
+            tags: set(TAGS_VAR),
+            profile: set(PROFILE_VAR),
+            skip_ignored: false,
         }
     }
+
+    /// The report folder for this configuration's runs, recording the profile in use.
+    pub fn report_files(&self, dir: PathBuf) -> ReportFiles {
+        ReportFiles::new(dir).with_profile(self.profile.clone())
+    }
 }
+
+/// The environment variable holding the tag filter.
+pub const TAGS_VAR: &str = "PERF_TAGS";
+/// The environment variable naming the profile.
+pub const PROFILE_VAR: &str = "PERF_PROFILE";
 
 /// One entry of a loaded run: a case ready to run, or a file that could not be loaded.
 #[derive(Debug)]
 pub enum Loaded {
     /// A planned case.
     Case(Arc<Case>),
+    /// A planned case the tag filter or the profile leaves out. Kept so that thresholds rules
+    /// bounding it are not reported as bounding nothing.
+    Deselected(Arc<Case>),
     /// A suite or thresholds file that cannot run, as a failing entry of its own.
     Broken {
-        /// `<file>::suite_file`, `thresholds::file` or `suites::folder`.
+        /// `<file>::suite_file`, `thresholds::file`, `tags::filter` or `suites::folder`.
         id: String,
         /// What is wrong, with file, line and column where known.
         error: String,
     },
 }
 
-/// Thresholds and every suite, planned; what cannot load becomes a [`Loaded::Broken`] entry.
+/// Thresholds and every suite, planned; what cannot load becomes a [`Loaded::Broken`] entry,
+/// and a case the tag filter or the profile leaves out a [`Loaded::Deselected`] one.
 pub fn load(config: &Config) -> Vec<Loaded> {
-    let thresholds = match load_thresholds(&config.thresholds, config.thresholds_named) {
+    let broken = |id: &str, error: String| {
+        vec![Loaded::Broken {
+            id: id.into(),
+            error,
+        }]
+    };
+    let thresholds = match load_thresholds(config) {
         Ok(t) => t,
-        Err(error) => {
-            return vec![Loaded::Broken {
-                id: "thresholds::file".into(),
-                error,
-            }]
-        }
+        Err(error) => return broken("thresholds::file", error),
     };
-    let files = match suite::discover(&config.suites) {
+    let filter = match config.tags.as_deref().map(TagFilter::parse).transpose() {
+        Ok(filter) => filter.unwrap_or_default(),
+        Err(error) => return broken("tags::filter", error),
+    };
+    let profile = thresholds.selection();
+    let files = match discover_all(&config.suites) {
         Ok(files) => files,
-        Err(e) => {
-            let error = format!(
-                "{}: cannot read the suites folder: {e}",
-                config.suites.display()
-            );
-            return vec![Loaded::Broken {
-                id: "suites::folder".into(),
-                error,
-            }];
-        }
+        Err(error) => return broken("suites::folder", error),
     };
+    let selection = Selection { filter, profile };
     let mut loaded = Vec::new();
     let mut names = BTreeMap::new();
-    for path in files {
-        let origin = display_path(&path);
-        let stem = path
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or("suite")
-            .to_string();
+    let mut add = |stem: &str, read: Result<(SuiteSource, SuiteSpec), SuiteError>| {
         let broken = |error: String| Loaded::Broken {
             id: format!("{stem}::suite_file"),
             error,
         };
-        let planned = suite::load_file(&path, &origin).and_then(|(source, spec)| {
-            plan_suite(
+        let planned = read.and_then(|(source, spec)| {
+            let plan = plan_suite(
                 &source,
                 spec,
                 &thresholds,
                 &config.fixtures,
                 &Kind::from_spec,
-            )
+            );
+            plan.map(|plan| (source.origin, plan))
         });
         match planned {
-            Ok(plan) => {
+            Ok((origin, plan)) => {
                 if let Some(first) = names.insert(plan.name.clone(), origin.clone()) {
                     loaded.push(broken(format!(
                         "cannot load suite: {origin}: suite `{}` is already defined in {first}; \
                          give one of them another `suite:` name",
                         plan.name
                     )));
-                    continue;
+                    return;
                 }
-                loaded.extend(plan.cases.into_iter().map(Loaded::Case));
+                loaded.extend(plan.cases.into_iter().map(|case| selection.entry(case)));
             }
             Err(e) => loaded.push(broken(format!("cannot load suite: {e}"))),
         }
+    };
+    for path in &files {
+        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("suite");
+        add(stem, suite::load_file(path, &display_path(path)));
+    }
+    for source in &config.sources {
+        let read = suite::parse_str(&source.text, &source.origin);
+        add(&source.stem, read.map(|spec| (source.clone(), spec)));
     }
     loaded
+}
+
+/// Which planned cases a run runs: the tag filter's and the profile's.
+struct Selection {
+    filter: TagFilter,
+    profile: TagFilter,
+}
+
+impl Selection {
+    fn entry(&self, case: Arc<Case>) -> Loaded {
+        if self.filter.admits(&case.tags) && self.profile.admits(&case.tags) {
+            Loaded::Case(case)
+        } else {
+            Loaded::Deselected(case)
+        }
+    }
+}
+
+/// Every suite file named in `paths` or found below a folder named there, in the order given
+/// (each folder's files sorted), each once.
+fn discover_all(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let mut files: Vec<PathBuf> = Vec::new();
+    for path in paths {
+        let found = if path.is_file() {
+            vec![path.clone()]
+        } else {
+            suite::discover(path).map_err(|e| {
+                format!(
+                    "{}: cannot read the suites folder: {e}",
+                    display_path(path)
+                )
+            })?
+        };
+        for file in found {
+            if !files.contains(&file) {
+                files.push(file);
+            }
+        }
+    }
+    Ok(files)
 }
 
 /// Thresholds rules that bound none of the loaded cases (or their steps and named requests):
 /// a typo or a renamed case leaves a bound silently unapplied, so runs report them.
 pub fn unmatched_rules(config: &Config, loaded: &[Loaded]) -> Vec<String> {
-    let Ok(thresholds) = load_thresholds(&config.thresholds, config.thresholds_named) else {
+    let Ok(thresholds) = load_thresholds(config) else {
         return Vec::new();
     };
     let mut ids = Vec::new();
+    let mut tags: Vec<&str> = Vec::new();
     for entry in loaded {
-        let Loaded::Case(case) = entry else {
+        let (Loaded::Case(case) | Loaded::Deselected(case)) = entry else {
             // A suite that cannot load may hold the cases the rules are for.
             return Vec::new();
         };
         ids.push(case.id.clone());
+        tags.extend(case.tags.iter().map(String::as_str));
         let main = case.main();
         ids.extend(main.steps.iter().map(|s| format!("{}/{}", case.id, s.name)));
         ids.extend(
@@ -163,14 +237,29 @@ pub fn unmatched_rules(config: &Config, loaded: &[Loaded]) -> Vec<String> {
         );
     }
     let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
-    thresholds.unmatched(&ids)
+    thresholds.unmatched(&ids, &tags)
 }
 
-fn load_thresholds(path: &Path, named: bool) -> Result<Thresholds, String> {
-    if !named && !path.exists() {
-        return Ok(Thresholds::empty());
+/// The thresholds file with the configured profile in use. A missing default file is no
+/// rules at all, but a profile cannot come from it.
+fn load_thresholds(config: &Config) -> Result<Thresholds, String> {
+    let path = &config.thresholds;
+    let thresholds = if !config.thresholds_named && !path.exists() {
+        if let Some(profile) = &config.profile {
+            return Err(format!(
+                "profile `{profile}` is set ({PROFILE_VAR} or --profile), but there is no \
+                 thresholds file {} to define it",
+                display_path(path)
+            ));
+        }
+        Thresholds::empty()
+    } else {
+        Thresholds::load(Path::new(&display_path(path))).map_err(|e| e.to_string())?
+    };
+    match &config.profile {
+        Some(profile) => thresholds.with_profile(profile).map_err(|e| e.to_string()),
+        None => Ok(thresholds),
     }
-    Thresholds::load(Path::new(&display_path(path))).map_err(|e| e.to_string())
 }
 
 /// A path as users see it: relative to the current directory when it is below it.
@@ -316,22 +405,26 @@ fn measuring_runtime() -> Result<&'static tokio::runtime::Runtime, ExecError> {
 }
 
 /// Runs every case whose id contains `filter` (all when empty), one at a time, and returns their
-/// results; files that cannot load come back as results with a load error, and a failed
+/// results (without the cases the tag filter or profile leave out, and with `skip_ignored` without
+/// `ignore: true` ones); files that cannot load come back as results with a load error, and a failed
 /// tear-down of once-scoped fixtures as a result of its own. With `config.report_dir` set, the
 /// results are also added to the report files there.
 pub fn run_all(config: &Config, filter: &str) -> Vec<CaseResult> {
-    let reports = config.report_dir.clone().map(ReportFiles::new);
+    let reports = config.report_dir.clone().map(|dir| config.report_files(dir));
+    announce_profile(config);
     let session = Session::new(config.base_url.clone(), config.reference_api);
     let mut results = Vec::new();
     for entry in load(config) {
         match entry {
-            Loaded::Case(case) if case.id.contains(filter) => {
+            Loaded::Case(case)
+                if case.id.contains(filter) && !(config.skip_ignored && case.ignore) =>
+            {
                 results.push(session.run_case(&case));
             }
             Loaded::Broken { id, error } if id.contains(filter) => {
                 results.push(CaseResult::broken(&id, error));
             }
-            Loaded::Case(_) | Loaded::Broken { .. } => {}
+            Loaded::Case(_) | Loaded::Deselected(_) | Loaded::Broken { .. } => {}
         }
     }
     let failures = session.finish();
@@ -354,6 +447,13 @@ pub fn run_all(config: &Config, filter: &str) -> Vec<CaseResult> {
         }
     }
     results
+}
+
+/// Says which profile a run uses, once at its start: its bounds differ from the file's own.
+pub fn announce_profile(config: &Config) {
+    if let Some(profile) = &config.profile {
+        eprintln!("loadgate: profile {profile}");
+    }
 }
 
 /// The runtime that sends and times requests: multi-threaded, so concurrent responses are
