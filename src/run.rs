@@ -63,8 +63,9 @@ impl Config {
             .map_or_else(|| PathBuf::from("."), PathBuf::from);
         let set = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         Self {
-            suites: vec![std::env::var_os("PERF_SUITES")
-                .map_or_else(|| root.join("suites"), PathBuf::from)],
+            suites: vec![
+                std::env::var_os("PERF_SUITES").map_or_else(|| root.join("suites"), PathBuf::from)
+            ],
             sources: Vec::new(),
             thresholds: std::env::var_os("PERF_THRESHOLDS")
                 .map_or_else(|| root.join("thresholds.yaml"), PathBuf::from),
@@ -198,10 +199,7 @@ fn discover_all(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
             vec![path.clone()]
         } else {
             suite::discover(path).map_err(|e| {
-                format!(
-                    "{}: cannot read the suites folder: {e}",
-                    display_path(path)
-                )
+                format!("{}: cannot read the suites folder: {e}", display_path(path))
             })?
         };
         for file in found {
@@ -410,7 +408,10 @@ fn measuring_runtime() -> Result<&'static tokio::runtime::Runtime, ExecError> {
 /// tear-down of once-scoped fixtures as a result of its own. With `config.report_dir` set, the
 /// results are also added to the report files there.
 pub fn run_all(config: &Config, filter: &str) -> Vec<CaseResult> {
-    let reports = config.report_dir.clone().map(|dir| config.report_files(dir));
+    let reports = config
+        .report_dir
+        .clone()
+        .map(|dir| config.report_files(dir));
     announce_profile(config);
     let session = Session::new(config.base_url.clone(), config.reference_api);
     let mut results = Vec::new();
@@ -427,26 +428,32 @@ pub fn run_all(config: &Config, filter: &str) -> Vec<CaseResult> {
             Loaded::Case(_) | Loaded::Deselected(_) | Loaded::Broken { .. } => {}
         }
     }
-    let failures = session.finish();
-    if !failures.is_empty() {
-        let mut result = CaseResult::new(
-            "fixtures::teardown",
-            "",
-            "tear-down of once-scoped fixtures",
-            0,
-        );
-        result.error = Some(CaseError {
-            stage: Stage::Teardown,
-            message: failures.join("\n"),
-        });
-        results.push(result);
-    }
+    results.extend(teardown_result(session.finish()));
     if let Some(reports) = reports.filter(|_| !results.is_empty()) {
         if let Err(e) = reports.write(&results, &|text| session.redact(text)) {
             eprintln!("loadgate: {e}");
         }
     }
     results
+}
+
+/// A result of its own for failed tear-downs of once-scoped fixtures ([`Session::finish`]'s
+/// failures), if there are any.
+pub fn teardown_result(failures: Vec<String>) -> Option<CaseResult> {
+    if failures.is_empty() {
+        return None;
+    }
+    let mut result = CaseResult::new(
+        "fixtures::teardown",
+        "",
+        "tear-down of once-scoped fixtures",
+        0,
+    );
+    result.error = Some(CaseError {
+        stage: Stage::Teardown,
+        message: failures.join("\n"),
+    });
+    Some(result)
 }
 
 /// Says which profile a run uses, once at its start: its bounds differ from the file's own.

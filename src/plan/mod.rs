@@ -21,7 +21,8 @@ use crate::data::{DataSet, Order};
 use crate::fixtures::Fixtures;
 use crate::suite::suggest::nearest;
 use crate::suite::{
-    check_tag, CaseSpec, FixtureScope, Json, Span, Spanned, SuiteError, SuiteSource, SuiteSpec, YamlError,
+    check_tag, CaseSpec, FixtureScope, Json, Span, Spanned, SuiteError, SuiteSource, SuiteSpec,
+    YamlError,
 };
 use crate::template::Scope;
 use crate::thresholds::{Bound, Metric, Thresholds};

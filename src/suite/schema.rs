@@ -206,7 +206,9 @@ mod tests {
         agree(
             &duration_pattern(),
             HumanDuration::parse,
-            &["250ms", "1.5s", " 2m ", "1min", "1h", "800us", "800µs", "10ns", "250", "5."],
+            &[
+                "250ms", "1.5s", " 2m ", "1min", "1h", "800us", "800µs", "10ns", "250", "5.",
+            ],
             &["fast", "-5ms", "5 parsecs", "1e3ms", "", "ms"],
         );
         agree(

@@ -82,7 +82,10 @@ mod tests {
         assert!(filter.admits(&tags(&["read"])));
         assert!(filter.admits(&tags(&["write", "auth"])));
         assert!(!filter.admits(&tags(&["write"])));
-        assert!(!filter.admits(&[]), "an untagged case needs no include list");
+        assert!(
+            !filter.admits(&[]),
+            "an untagged case needs no include list"
+        );
 
         let filter = TagFilter::parse("!slow").unwrap();
         assert!(filter.admits(&tags(&["auth"])));

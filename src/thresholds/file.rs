@@ -114,7 +114,8 @@ impl Entry for SuiteRule {
 impl Entry for TagRule {
     type Key = ();
     type Value = Rules;
-    const EXPECTING: &'static str = "a mapping from tags to metrics, such as `auth: { p95: 100ms }` \
+    const EXPECTING: &'static str =
+        "a mapping from tags to metrics, such as `auth: { p95: 100ms }` \
          (a profile picks the cases it runs with `only_tags: [...]` and `skip_tags: [...]`)";
     const KEY_PATTERN: Option<&'static str> = Some(TAG_PATTERN);
     fn parse_key(key: &str) -> Result<(), String> {
@@ -245,7 +246,10 @@ impl<T: Entry> JsonSchema for Entries<T> {
         let value = generator.subschema_for::<T::Value>();
         let mut schema = json_schema!({ "type": "object", "additionalProperties": value });
         if let Some(pattern) = T::KEY_PATTERN {
-            schema.insert("propertyNames".into(), serde_json::json!({ "pattern": pattern }));
+            schema.insert(
+                "propertyNames".into(),
+                serde_json::json!({ "pattern": pattern }),
+            );
         }
         schema
     }

@@ -56,11 +56,16 @@ impl Thresholds {
             });
         }
         for &(profile, set) in &sets {
-            candidates.extend(set.cases.iter().filter(|c| c.key == name).map(|c| Candidate {
-                rules: &c.rules,
-                profile,
-                rule: Rule::Case(&c.key),
-            }));
+            candidates.extend(
+                set.cases
+                    .iter()
+                    .filter(|c| c.key == name)
+                    .map(|c| Candidate {
+                        rules: &c.rules,
+                        profile,
+                        rule: Rule::Case(&c.key),
+                    }),
+            );
         }
         for &(profile, set) in &sets {
             let mut globs: Vec<(usize, &CaseRule)> = set

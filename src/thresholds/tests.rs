@@ -3,8 +3,8 @@ mod profiles;
 use std::time::Duration;
 
 use super::*;
-use crate::suite::MAX_FILE_BYTES;
 use crate::suite::Ratio;
+use crate::suite::MAX_FILE_BYTES;
 use crate::thresholds::Source;
 
 fn ms(n: u64) -> Duration {

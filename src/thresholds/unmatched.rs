@@ -45,7 +45,10 @@ impl RuleSet {
         }
         for rule in &self.tags {
             if !tags.contains(&rule.tag.as_str()) {
-                out.push(format!("{origin}: {prefix}tags.{} matches no case", rule.tag));
+                out.push(format!(
+                    "{origin}: {prefix}tags.{} matches no case",
+                    rule.tag
+                ));
             }
         }
         for rule in &self.cases {

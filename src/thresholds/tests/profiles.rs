@@ -84,8 +84,14 @@ fn among_several_tags_the_first_in_the_file_wins_per_metric() {
     // A metric only a later tag sets still comes from it.
     let t = parse("tags:\n  a: { p95: 1s }\n  b: { p95: 2s, p99: 3s }\n");
     let b = t.resolve_tagged("s", "c", &tags(&["b", "a"]), None);
-    assert_eq!(bound(&b, Metric::P95).unwrap().1, "thresholds.yaml: tags.a.p95");
-    assert_eq!(bound(&b, Metric::P99).unwrap().1, "thresholds.yaml: tags.b.p99");
+    assert_eq!(
+        bound(&b, Metric::P95).unwrap().1,
+        "thresholds.yaml: tags.a.p95"
+    );
+    assert_eq!(
+        bound(&b, Metric::P99).unwrap().1,
+        "thresholds.yaml: tags.b.p99"
+    );
 }
 
 #[test]
@@ -102,7 +108,10 @@ fn a_profiles_rules_win_over_the_files_at_the_same_level() {
     );
     // A more specific level of the file still beats the profile's defaults.
     let b = t.resolve_tagged("api", "x", &tags(&["read"]), None);
-    assert_eq!(bound(&b, Metric::P95).unwrap().1, "thresholds.yaml: tags.read.p95");
+    assert_eq!(
+        bound(&b, Metric::P95).unwrap().1,
+        "thresholds.yaml: tags.read.p95"
+    );
     assert_eq!(
         bound(&b, Metric::Max).unwrap().1,
         "thresholds.yaml: profiles.ci.defaults.max"
@@ -124,7 +133,10 @@ fn a_profiles_rules_win_over_the_files_at_the_same_level() {
     );
     // Without the profile, the file's own rules.
     let b = parse(TAGGED).resolve_tagged("api", "login_slow", &tags(&["auth"]), None);
-    assert_eq!(bound(&b, Metric::P95).unwrap().1, "thresholds.yaml: tags.auth.p95");
+    assert_eq!(
+        bound(&b, Metric::P95).unwrap().1,
+        "thresholds.yaml: tags.auth.p95"
+    );
 }
 
 #[test]
@@ -142,12 +154,18 @@ fn a_profile_selects_cases_by_tag() {
 
 #[test]
 fn an_unknown_profile_lists_the_known_ones() {
-    let err = parse(TAGGED).with_profile("nightlly").unwrap_err().to_string();
+    let err = parse(TAGGED)
+        .with_profile("nightlly")
+        .unwrap_err()
+        .to_string();
     assert_eq!(
         err,
         "thresholds.yaml: unknown profile `nightlly`, did you mean `nightly`? (profiles: ci, nightly)"
     );
-    let err = parse("defaults: {}\n").with_profile("ci").unwrap_err().to_string();
+    let err = parse("defaults: {}\n")
+        .with_profile("ci")
+        .unwrap_err()
+        .to_string();
     assert_eq!(
         err,
         "thresholds.yaml: unknown profile `ci` (the file defines no `profiles`)"
