@@ -159,6 +159,11 @@ impl Harness {
             let level = if strict { "error" } else { "warning" };
             eprintln!("{level}: {rule}");
         }
+        let all_left_out = loaded.iter().any(|e| matches!(e, Loaded::Deselected(_)))
+            && !loaded.iter().any(|e| matches!(e, Loaded::Case(_)));
+        if all_left_out {
+            eprintln!("loadgate: the tag filter (PERF_TAGS) and the profile leave out every case");
+        }
         let trials = loaded
             .into_iter()
             .filter_map(|entry| trial(entry, &session, &collected))

@@ -49,7 +49,7 @@ pub(super) fn check(args: &CheckArgs) -> Exit {
             Loaded::Case(_) | Loaded::Deselected(_) => {}
         }
     }
-    let unmatched = run::unmatched_rules(&config, &loaded);
+    let unmatched = args.inputs.unmatched_rules(&config, &loaded);
     for rule in &unmatched {
         let level = if args.inputs.strict {
             "error"

@@ -92,7 +92,8 @@ pub(super) fn probe(args: &ProbeArgs) -> Exit {
     config.profile = None;
     config.base_url = None;
     config.report_dir = args.report_dir.clone();
-    execute(&config, "", false)
+    let loaded = crate::run::load(&config);
+    execute(&config, loaded, "")
 }
 
 /// The one-case suite the flags describe, as JSON (which YAML reads as it is).

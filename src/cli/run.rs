@@ -45,18 +45,26 @@ pub(super) fn run(args: &RunArgs) -> Exit {
             .clone()
             .unwrap_or_else(ReportFiles::default_dir),
     );
-    execute(&config, &args.inputs.filter, args.inputs.strict)
+    run::announce_profile(&config);
+    let loaded = run::load(&config);
+    let unmatched = args.inputs.unmatched_rules(&config, &loaded);
+    for rule in &unmatched {
+        let level = if args.inputs.strict {
+            "error"
+        } else {
+            "warning"
+        };
+        eprintln!("{level}: {rule}");
+    }
+    if args.inputs.strict && !unmatched.is_empty() {
+        return Exit::BadInput;
+    }
+    execute(&config, loaded, &args.inputs.filter)
 }
 
-/// Loads, runs and reports the cases of `config` whose id contains `filter`: the part `run`
+/// Runs and reports the loaded cases of `config` whose id contains `filter`: the part `run`
 /// and `probe` share.
-pub(super) fn execute(config: &Config, filter: &str, strict: bool) -> Exit {
-    run::announce_profile(config);
-    let loaded = run::load(config);
-    let unmatched = run::unmatched_rules(config, &loaded);
-    for rule in &unmatched {
-        eprintln!("{}: {rule}", if strict { "error" } else { "warning" });
-    }
+pub(super) fn execute(config: &Config, loaded: Vec<Loaded>, filter: &str) -> Exit {
     let chosen: Vec<Loaded> = loaded
         .into_iter()
         .filter(|entry| match entry {
@@ -71,9 +79,6 @@ pub(super) fn execute(config: &Config, filter: &str, strict: bool) -> Exit {
             "error: no case to run: none matches the filter, tags, profile or `ignore` \
              (list them with `loadgate check`)"
         );
-        return Exit::BadInput;
-    }
-    if strict && !unmatched.is_empty() {
         return Exit::BadInput;
     }
     let session = Session::new(config.base_url.clone(), config.reference_api);

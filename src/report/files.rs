@@ -133,12 +133,12 @@ impl ReportFiles {
             dir: dir.into(),
             run_id: run_id.clone(),
             started: to_millis(SystemTime::now()),
-            profile: None,
+            profile: std::env::var("PERF_PROFILE").ok().filter(|p| !p.is_empty()),
         }
     }
 
-    /// Records `profile` as the run's profile (the one its bounds came from) instead of
-    /// `PERF_PROFILE`'s.
+    /// Records `profile` as the run's profile (the one its bounds came from; none for a run
+    /// without one) instead of `PERF_PROFILE`'s.
     pub fn with_profile(mut self, profile: Option<String>) -> Self {
         self.profile = profile;
         self
@@ -209,9 +209,7 @@ impl ReportFiles {
         }
         let cases = self.read_cases()?;
         let mut run = RunInfo::collect(&self.run_id, marker.started, &cases);
-        if self.profile.is_some() {
-            run.profile = self.profile.clone();
-        }
+        run.profile = self.profile.clone();
         let reports: [(&str, &dyn Report); 6] = [
             (RESULTS_JSON, &Json(&run)),
             (JUNIT_XML, &Junit(&run)),
