@@ -49,21 +49,13 @@ pub(super) fn check(args: &CheckArgs) -> Exit {
             Loaded::Case(_) | Loaded::Deselected(_) => {}
         }
     }
-    let unmatched = args.inputs.unmatched_rules(&config, &loaded);
-    for rule in &unmatched {
-        let level = if args.inputs.strict {
-            "error"
-        } else {
-            "warning"
-        };
-        eprintln!("{level}: {rule}");
-    }
+    let strict_failure = args.inputs.report_unmatched(&config, &loaded);
     let _ = writeln!(
         out,
         "{listed} cases: {} would run, {left_out} left out by tags or profile, {ignored} ignored",
         listed - left_out - ignored
     );
-    if broken > 0 || (args.inputs.strict && !unmatched.is_empty()) {
+    if broken > 0 || strict_failure {
         Exit::BadInput
     } else {
         Exit::Met

@@ -110,13 +110,19 @@ struct Inputs {
 }
 
 impl Inputs {
-    /// Thresholds rules that bound none of the loaded cases, when that means something: a run
-    /// of single suite files leaves the rules for the other suites unused on purpose.
-    fn unmatched_rules(&self, config: &Config, loaded: &[crate::run::Loaded]) -> Vec<String> {
+    /// Prints the thresholds rules that bound none of the loaded cases, as warnings (errors
+    /// with `--strict`); returns true when they fail the command. A run of single suite files
+    /// leaves the rules for the other suites unused on purpose: then nothing is checked.
+    fn report_unmatched(&self, config: &Config, loaded: &[crate::run::Loaded]) -> bool {
         if self.paths.iter().any(|p| p.is_file()) {
-            return Vec::new();
+            return false;
         }
-        crate::run::unmatched_rules(config, loaded)
+        let unmatched = crate::run::unmatched_rules(config, loaded);
+        let level = if self.strict { "error" } else { "warning" };
+        for rule in &unmatched {
+            eprintln!("{level}: {rule}");
+        }
+        self.strict && !unmatched.is_empty()
     }
 
     /// The pipeline's configuration for these inputs.

@@ -47,16 +47,7 @@ pub(super) fn run(args: &RunArgs) -> Exit {
     );
     run::announce_profile(&config);
     let loaded = run::load(&config);
-    let unmatched = args.inputs.unmatched_rules(&config, &loaded);
-    for rule in &unmatched {
-        let level = if args.inputs.strict {
-            "error"
-        } else {
-            "warning"
-        };
-        eprintln!("{level}: {rule}");
-    }
-    if args.inputs.strict && !unmatched.is_empty() {
+    if args.inputs.report_unmatched(&config, &loaded) {
         return Exit::BadInput;
     }
     execute(&config, loaded, &args.inputs.filter)

@@ -102,7 +102,7 @@ pub enum Loaded {
 /// Thresholds and every suite, planned; what cannot load becomes a [`Loaded::Broken`] entry,
 /// and a case the tag filter or the profile leaves out a [`Loaded::Deselected`] one.
 pub fn load(config: &Config) -> Vec<Loaded> {
-    let broken = |id: &str, error: String| {
+    let failed = |id: &str, error: String| {
         vec![Loaded::Broken {
             id: id.into(),
             error,
@@ -110,16 +110,16 @@ pub fn load(config: &Config) -> Vec<Loaded> {
     };
     let thresholds = match load_thresholds(config) {
         Ok(t) => t,
-        Err(error) => return broken("thresholds::file", error),
+        Err(error) => return failed("thresholds::file", error),
     };
     let filter = match config.tags.as_deref().map(TagFilter::parse).transpose() {
         Ok(filter) => filter.unwrap_or_default(),
-        Err(error) => return broken("tags::filter", error),
+        Err(error) => return failed("tags::filter", error),
     };
     let profile = thresholds.selection();
     let files = match discover_all(&config.suites) {
         Ok(files) => files,
-        Err(error) => return broken("suites::folder", error),
+        Err(error) => return failed("suites::folder", error),
     };
     let selection = Selection { filter, profile };
     let mut loaded = Vec::new();
