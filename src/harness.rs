@@ -41,7 +41,21 @@ impl Harness {
 
     /// Reads suites from `dir` instead.
     pub fn suites_dir(mut self, dir: impl Into<PathBuf>) -> Self {
-        self.config.suites = dir.into();
+        self.config.suites = vec![dir.into()];
+        self
+    }
+
+    /// Runs only the cases `filter` admits, over `PERF_TAGS`: `auth,read` runs cases tagged
+    /// `auth` or `read`, `!slow` leaves out cases tagged `slow`.
+    pub fn tags(mut self, filter: &str) -> Self {
+        self.config.tags = Some(filter.to_string());
+        self
+    }
+
+    /// Uses the thresholds file's profile `name` (its bounds, and the cases it runs), over
+    /// `PERF_PROFILE`.
+    pub fn profile(mut self, name: &str) -> Self {
+        self.config.profile = Some(name.to_string());
         self
     }
 
@@ -125,12 +139,13 @@ impl Harness {
         let mut args = Arguments::from_args();
         // Performance cases must never overlap, whatever --test-threads says.
         args.test_threads = Some(1);
-        let reports = ReportFiles::new(
+        let reports = self.config.report_files(
             self.config
                 .report_dir
                 .clone()
                 .unwrap_or_else(ReportFiles::default_dir),
         );
+        run::announce_profile(&self.config);
         let session = Arc::new(Session::new(
             self.config.base_url.clone(),
             self.config.reference_api,
@@ -141,7 +156,7 @@ impl Harness {
             .iter()
             .filter_map(|entry| match entry {
                 Loaded::Broken { id, error } => Some((id.clone(), error.clone())),
-                Loaded::Case(_) => None,
+                Loaded::Case(_) | Loaded::Deselected(_) => None,
             })
             .collect();
         // A rule that bounds nothing is a warning; with PERF_STRICT=1 it fails the run.
@@ -151,9 +166,14 @@ impl Harness {
             let level = if strict { "error" } else { "warning" };
             eprintln!("{level}: {rule}");
         }
+        let all_left_out = loaded.iter().any(|e| matches!(e, Loaded::Deselected(_)))
+            && !loaded.iter().any(|e| matches!(e, Loaded::Case(_)));
+        if all_left_out {
+            eprintln!("loadgate: the tag filter (PERF_TAGS) and the profile leave out every case");
+        }
         let trials = loaded
             .into_iter()
-            .map(|entry| trial(entry, &session, &collected))
+            .filter_map(|entry| trial(entry, &session, &collected))
             .collect();
         let conclusion = libtest_mimic::run(&args, trials);
         let results = collected.take();
@@ -207,9 +227,10 @@ impl Harness {
     }
 }
 
-/// One libtest trial: a case that runs and is judged, or a broken file that fails at once.
-fn trial(entry: Loaded, session: &Arc<Session>, collected: &Arc<Collected>) -> Trial {
-    match entry {
+/// One libtest trial: a case that runs and is judged, or a broken file that fails at once; none
+/// for a case the tag filter or profile leaves out.
+fn trial(entry: Loaded, session: &Arc<Session>, collected: &Arc<Collected>) -> Option<Trial> {
+    let trial = match entry {
         Loaded::Case(case) => {
             let (session, collected) = (Arc::clone(session), Arc::clone(collected));
             let (id, kind, ignore) = (case.id.clone(), case.kind.name(), case.ignore);
@@ -233,5 +254,7 @@ fn trial(entry: Loaded, session: &Arc<Session>, collected: &Arc<Collected>) -> T
                 Err(Failed::from(error))
             })
         }
-    }
+        Loaded::Deselected(_) => return None,
+    };
+    Some(trial)
 }

@@ -15,11 +15,15 @@
 //! - [`run`]: the one pipeline (load -> plan -> execute -> record -> judge) that the test
 //!   runner ([`harness`]), the command line and the tests all call;
 //! - [`reference_api`] (cargo feature `reference-api`, on by default): the embedded server this
-//!   repository's own suites measure.
+//!   repository's own suites measure;
+//! - [`schema`]: JSON Schemas of suite files and `thresholds.yaml` for editors; [`cli`] (cargo
+//!   feature `cli`, on by default): the `loadgate` command line over [`run`].
 //!
 //! Everything else is crate-private.
 
 pub(crate) mod checks;
+#[cfg(feature = "cli")]
+pub mod cli;
 pub(crate) mod data;
 pub(crate) mod exec;
 pub(crate) mod extract;
@@ -36,6 +40,7 @@ pub mod report;
 pub mod results;
 pub mod run;
 pub mod sample;
+pub mod schema;
 pub mod stats;
 pub mod suite;
 pub(crate) mod target;

@@ -2,186 +2,23 @@
 //! glue ([`crate::harness`]), the command line and the tests all call it; reports read what it
 //! returns.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use crate::exec::{self, Case, ExecError, Gate, Kind, Measurement, RunContext, Target};
-use crate::fixtures::Fixtures;
+use crate::exec::{self, Case, ExecError, Gate, Measurement, RunContext, Target};
 use crate::managed::{Managed, Sampler};
-use crate::plan::{plan_suite, KindPlan};
+use crate::plan::KindPlan;
 use crate::record::{Recorded, Series};
-use crate::report::ReportFiles;
 use crate::results::{
     CaseError, CaseResult, LevelResult, ScheduleSummary, Stage, StageResult, StepResult,
 };
 use crate::stats::Summary;
-use crate::suite;
-use crate::target::{Targets, BASE_URL_VAR};
+use crate::target::Targets;
 use crate::thresholds::Bound;
-use crate::thresholds::Thresholds;
 use crate::verdict::{judge, judge_with, Judged, Outcome};
 
-/// Where suites and thresholds are, what to target, and the Rust fixtures suites may name.
-#[derive(Debug, Clone)]
-pub struct Config {
-    /// The folder scanned for suite files.
-    pub suites: PathBuf,
-    /// The thresholds file.
-    pub thresholds: PathBuf,
-    /// True when the thresholds file was named (environment or builder): then it must exist.
-    pub thresholds_named: bool,
-    /// Overrides every suite's `base_url`.
-    pub base_url: Option<String>,
-    /// Suites with no target run against the embedded reference API (otherwise that is an
-    /// error naming the ways to set one).
-    pub reference_api: bool,
-    /// Rust fixtures registered on the builder.
-    pub fixtures: Fixtures,
-    /// Where report files go. [`run_all`] writes them only when this is set; the libtest
-    /// runner always does, by default to [`ReportFiles::default_dir`].
-    pub report_dir: Option<PathBuf>,
-}
+mod load;
 
-impl Config {
-    /// `suites/` and `thresholds.yaml` of the package under test (`CARGO_MANIFEST_DIR`), with
-    /// `PERF_SUITES`, `PERF_THRESHOLDS` and `PERF_BASE_URL` taken into account.
-    pub fn from_env() -> Self {
-        let root = std::env::var_os("CARGO_MANIFEST_DIR")
-            .map_or_else(|| PathBuf::from("."), PathBuf::from);
-        Self {
-            suites: std::env::var_os("PERF_SUITES")
-                .map_or_else(|| root.join("suites"), PathBuf::from),
-            thresholds: std::env::var_os("PERF_THRESHOLDS")
-                .map_or_else(|| root.join("thresholds.yaml"), PathBuf::from),
-            thresholds_named: std::env::var_os("PERF_THRESHOLDS").is_some(),
-            base_url: std::env::var(BASE_URL_VAR).ok(),
-            reference_api: false,
-            fixtures: Fixtures::default(),
-            report_dir: None,
-        }
-    }
-}
-
-/// One entry of a loaded run: a case ready to run, or a file that could not be loaded.
-#[derive(Debug)]
-pub enum Loaded {
-    /// A planned case.
-    Case(Arc<Case>),
-    /// A suite or thresholds file that cannot run, as a failing entry of its own.
-    Broken {
-        /// `<file>::suite_file`, `thresholds::file` or `suites::folder`.
-        id: String,
-        /// What is wrong, with file, line and column where known.
-        error: String,
-    },
-}
-
-/// Thresholds and every suite, planned; what cannot load becomes a [`Loaded::Broken`] entry.
-pub fn load(config: &Config) -> Vec<Loaded> {
-    let thresholds = match load_thresholds(&config.thresholds, config.thresholds_named) {
-        Ok(t) => t,
-        Err(error) => {
-            return vec![Loaded::Broken {
-                id: "thresholds::file".into(),
-                error,
-            }]
-        }
-    };
-    let files = match suite::discover(&config.suites) {
-        Ok(files) => files,
-        Err(e) => {
-            let error = format!(
-                "{}: cannot read the suites folder: {e}",
-                config.suites.display()
-            );
-            return vec![Loaded::Broken {
-                id: "suites::folder".into(),
-                error,
-            }];
-        }
-    };
-    let mut loaded = Vec::new();
-    let mut names = BTreeMap::new();
-    for path in files {
-        let origin = display_path(&path);
-        let stem = path
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or("suite")
-            .to_string();
-        let broken = |error: String| Loaded::Broken {
-            id: format!("{stem}::suite_file"),
-            error,
-        };
-        let planned = suite::load_file(&path, &origin).and_then(|(source, spec)| {
-            plan_suite(
-                &source,
-                spec,
-                &thresholds,
-                &config.fixtures,
-                &Kind::from_spec,
-            )
-        });
-        match planned {
-            Ok(plan) => {
-                if let Some(first) = names.insert(plan.name.clone(), origin.clone()) {
-                    loaded.push(broken(format!(
-                        "cannot load suite: {origin}: suite `{}` is already defined in {first}; \
-                         give one of them another `suite:` name",
-                        plan.name
-                    )));
-                    continue;
-                }
-                loaded.extend(plan.cases.into_iter().map(Loaded::Case));
-            }
-            Err(e) => loaded.push(broken(format!("cannot load suite: {e}"))),
-        }
-    }
-    loaded
-}
-
-/// Thresholds rules that bound none of the loaded cases (or their steps and named requests):
-/// a typo or a renamed case leaves a bound silently unapplied, so runs report them.
-pub fn unmatched_rules(config: &Config, loaded: &[Loaded]) -> Vec<String> {
-    let Ok(thresholds) = load_thresholds(&config.thresholds, config.thresholds_named) else {
-        return Vec::new();
-    };
-    let mut ids = Vec::new();
-    for entry in loaded {
-        let Loaded::Case(case) = entry else {
-            // A suite that cannot load may hold the cases the rules are for.
-            return Vec::new();
-        };
-        ids.push(case.id.clone());
-        let main = case.main();
-        ids.extend(main.steps.iter().map(|s| format!("{}/{}", case.id, s.name)));
-        ids.extend(
-            case.name_bounds
-                .iter()
-                .map(|(n, _)| format!("{}/{n}", case.id)),
-        );
-    }
-    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
-    thresholds.unmatched(&ids)
-}
-
-fn load_thresholds(path: &Path, named: bool) -> Result<Thresholds, String> {
-    if !named && !path.exists() {
-        return Ok(Thresholds::empty());
-    }
-    Thresholds::load(Path::new(&display_path(path))).map_err(|e| e.to_string())
-}
-
-/// A path as users see it: relative to the current directory when it is below it.
-fn display_path(path: &Path) -> String {
-    let cwd = std::env::current_dir().ok();
-    let shown = cwd
-        .as_deref()
-        .and_then(|c| path.strip_prefix(c).ok())
-        .unwrap_or(path);
-    shown.display().to_string()
-}
+pub use load::{load, unmatched_rules, Config, Loaded, PROFILE_VAR, TAGS_VAR};
 
 /// What the cases of one run share: the targets, once-scoped fixtures, the redactor.
 pub struct Session {
@@ -316,44 +153,64 @@ fn measuring_runtime() -> Result<&'static tokio::runtime::Runtime, ExecError> {
 }
 
 /// Runs every case whose id contains `filter` (all when empty), one at a time, and returns their
-/// results; files that cannot load come back as results with a load error, and a failed
+/// results (without the cases the tag filter or profile leave out, and with `skip_ignored` without
+/// `ignore: true` ones); files that cannot load come back as results with a load error, and a failed
 /// tear-down of once-scoped fixtures as a result of its own. With `config.report_dir` set, the
 /// results are also added to the report files there.
 pub fn run_all(config: &Config, filter: &str) -> Vec<CaseResult> {
-    let reports = config.report_dir.clone().map(ReportFiles::new);
+    let reports = config
+        .report_dir
+        .clone()
+        .map(|dir| config.report_files(dir));
+    announce_profile(config);
     let session = Session::new(config.base_url.clone(), config.reference_api);
     let mut results = Vec::new();
     for entry in load(config) {
         match entry {
-            Loaded::Case(case) if case.id.contains(filter) => {
+            Loaded::Case(case)
+                if case.id.contains(filter) && !(config.skip_ignored && case.ignore) =>
+            {
                 results.push(session.run_case(&case));
             }
             Loaded::Broken { id, error } if id.contains(filter) => {
                 results.push(CaseResult::broken(&id, error));
             }
-            Loaded::Case(_) | Loaded::Broken { .. } => {}
+            Loaded::Case(_) | Loaded::Deselected(_) | Loaded::Broken { .. } => {}
         }
     }
-    let failures = session.finish();
-    if !failures.is_empty() {
-        let mut result = CaseResult::new(
-            "fixtures::teardown",
-            "",
-            "tear-down of once-scoped fixtures",
-            0,
-        );
-        result.error = Some(CaseError {
-            stage: Stage::Teardown,
-            message: failures.join("\n"),
-        });
-        results.push(result);
-    }
+    results.extend(teardown_result(session.finish()));
     if let Some(reports) = reports.filter(|_| !results.is_empty()) {
         if let Err(e) = reports.write(&results, &|text| session.redact(text)) {
             eprintln!("loadgate: {e}");
         }
     }
     results
+}
+
+/// A result of its own for failed tear-downs of once-scoped fixtures ([`Session::finish`]'s
+/// failures), if there are any.
+pub fn teardown_result(failures: Vec<String>) -> Option<CaseResult> {
+    if failures.is_empty() {
+        return None;
+    }
+    let mut result = CaseResult::new(
+        "fixtures::teardown",
+        "",
+        "tear-down of once-scoped fixtures",
+        0,
+    );
+    result.error = Some(CaseError {
+        stage: Stage::Teardown,
+        message: failures.join("\n"),
+    });
+    Some(result)
+}
+
+/// Says which profile a run uses, once at its start: its bounds differ from the file's own.
+pub fn announce_profile(config: &Config) {
+    if let Some(profile) = &config.profile {
+        eprintln!("loadgate: profile {profile}");
+    }
 }
 
 /// The runtime that sends and times requests: multi-threaded, so concurrent responses are

@@ -205,3 +205,57 @@ fn a_hanging_endpoint_times_out_per_request_and_per_case() {
     let error = report.error_message().unwrap();
     assert!(error.contains("did not finish within 300ms"), "{error}");
 }
+
+#[test]
+fn tags_and_a_profile_choose_cases_and_bounds_in_the_harness() {
+    let api = ReferenceApi::new().start().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let suite = "suite: gate\ncases:\n  - name: read\n    kind: sequential\n    iterations: 5\n    tags: [read]\n    request: { path: /health }\n  - name: soak\n    kind: sequential\n    iterations: 5\n    tags: [soak]\n    request: { path: /health }\n";
+    let thresholds = "tags: { read: { p95: 2s } }\nprofiles:\n  ci: { skip_tags: [soak], defaults: { p99: 3s } }\n";
+    let run = |harness: loadgate::Harness| {
+        let reports = dir.path().join("reports");
+        let results = harness
+            .base_url(api.base_url())
+            .report_dir(&reports)
+            .run_cases("");
+        let saved = std::fs::read_to_string(reports.join("results.json")).unwrap();
+        (
+            results,
+            loadgate::report::RunResults::from_json(&saved).unwrap(),
+        )
+    };
+    let (results, saved) = run(harness(dir.path(), "gate", suite, thresholds).profile("ci"));
+    let report = only(results);
+    assert_eq!(report.id, "gate::read");
+    let sources: Vec<String> = report
+        .verdict
+        .as_ref()
+        .unwrap()
+        .bounds
+        .iter()
+        .map(|j| j.bound.source.to_string())
+        .collect();
+    assert!(
+        sources
+            .iter()
+            .any(|s| s.ends_with("thresholds.yaml: tags.read.p95")),
+        "{sources:?}"
+    );
+    assert!(
+        sources
+            .iter()
+            .any(|s| s.ends_with("thresholds.yaml: profiles.ci.defaults.p99")),
+        "{sources:?}"
+    );
+    assert_eq!(saved.run.profile.as_deref(), Some("ci"));
+
+    let (results, _) = run(harness(dir.path(), "gate", suite, thresholds).tags("soak"));
+    assert_eq!(only(results).id, "gate::soak");
+
+    let (results, _) = run(harness(dir.path(), "gate", suite, thresholds).profile("nope"));
+    let message = only(results).error_message().unwrap().to_string();
+    assert!(
+        message.contains("unknown profile `nope` (profiles: ci)"),
+        "{message}"
+    );
+}

@@ -7,6 +7,7 @@ use tokio::time::{sleep_until, Instant};
 
 use super::journey::Recorder;
 use super::release::release_together;
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::{
@@ -16,7 +17,7 @@ use super::{
 use crate::suite::{HumanDuration, Spanned, YamlError};
 
 /// The keys of a burst case, as written.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct Settings {
     /// Requests fired at once per round.

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use super::journey::Recorder;
 use super::release::{release_together, warm_connections};
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::{
@@ -13,7 +14,7 @@ use super::{
 use crate::suite::{Spanned, YamlError};
 
 /// The keys of a concurrent case, as written.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct Settings {
     /// Requests released together.

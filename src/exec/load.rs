@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::journey::{Iteration, Recorder};
@@ -36,7 +37,7 @@ const DEFAULT_MAX_LAG: Duration = Duration::from_secs(1);
 const CHECK_EVERY: Duration = Duration::from_secs(1);
 
 /// The keys of a load case, as written.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct Settings {
     /// Closed model: virtual users.
@@ -66,15 +67,17 @@ pub(super) struct Settings {
 }
 
 /// One stage of a ramp, as written.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct StageSpec {
+    /// How long the stage lasts.
     duration: HumanDuration,
+    /// Users (or, with `arrival_rate`, iterations per second) at the stage's end.
     target: f64,
 }
 
 /// When a sweep stops.
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 enum StopWhen {
     /// At the first level that misses a bound.
@@ -82,11 +85,16 @@ enum StopWhen {
 }
 
 /// `abort_on_fail: true`, or with a grace period in which misses are tolerated.
-#[derive(Debug, Clone, Copy, Deserialize)]
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
 #[serde(untagged)]
 enum AbortSpec {
+    /// `true`: stop at the first miss.
     On(bool),
-    Grace { grace: HumanDuration },
+    /// Stop at the first miss after this grace period.
+    Grace {
+        /// Misses within this time from the start are tolerated.
+        grace: HumanDuration,
+    },
 }
 
 /// How iterations are started.

@@ -22,6 +22,8 @@ mod users;
 use std::sync::Arc;
 use std::time::Duration;
 
+use schemars::{JsonSchema, Schema, SchemaGenerator};
+
 pub use burst::BurstPlan;
 pub use concurrent::ConcurrentPlan;
 pub use http1::Connection;
@@ -223,30 +225,45 @@ struct Registered {
     name: &'static str,
     keys: fn() -> &'static [&'static str],
     read: fn(&Settings) -> Result<Kind, YamlError>,
+    /// The JSON Schema of the kind's own keys, for editors.
+    schema: fn(&mut SchemaGenerator) -> Schema,
 }
 
 const KINDS: &[Registered] = &[
     Registered {
         name: "sequential",
         keys: fields_of::<sequential::Settings>,
+        schema: <sequential::Settings as JsonSchema>::json_schema,
         read: |s| SequentialPlan::read(s).map(Kind::Sequential),
     },
     Registered {
         name: "concurrent",
         keys: fields_of::<concurrent::Settings>,
+        schema: <concurrent::Settings as JsonSchema>::json_schema,
         read: |s| ConcurrentPlan::read(s).map(Kind::Concurrent),
     },
     Registered {
         name: "burst",
         keys: fields_of::<burst::Settings>,
+        schema: <burst::Settings as JsonSchema>::json_schema,
         read: |s| BurstPlan::read(s).map(Kind::Burst),
     },
     Registered {
         name: "load",
         keys: fields_of::<load::Settings>,
+        schema: <load::Settings as JsonSchema>::json_schema,
         read: |s| LoadPlan::read(s).map(Kind::Load),
     },
 ];
+
+/// Each registered kind's name and the JSON Schema of its own keys (an object whose
+/// `properties` are the keys), for the suite file's schema.
+pub(crate) fn kind_schemas(generator: &mut SchemaGenerator) -> Vec<(&'static str, Schema)> {
+    KINDS
+        .iter()
+        .map(|kind| (kind.name, (kind.schema)(generator)))
+        .collect()
+}
 
 /// A case's kind settings with what is needed to word errors about them.
 pub struct Settings<'a> {

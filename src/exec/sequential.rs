@@ -1,5 +1,6 @@
 //! `sequential`: `iterations` requests one after another, after `warmup` unmeasured ones.
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::journey::Recorder;
@@ -7,7 +8,7 @@ use super::{count, CaseRun, ExecError, Measurement, Settings as Keys, MAX_REQUES
 use crate::suite::{Spanned, YamlError};
 
 /// The keys of a sequential case, as written.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct Settings {
     /// Measured requests.

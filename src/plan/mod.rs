@@ -21,7 +21,8 @@ use crate::data::{DataSet, Order};
 use crate::fixtures::Fixtures;
 use crate::suite::suggest::nearest;
 use crate::suite::{
-    CaseSpec, FixtureScope, Json, Span, Spanned, SuiteError, SuiteSource, SuiteSpec, YamlError,
+    check_tag, CaseSpec, FixtureScope, Json, Span, Spanned, SuiteError, SuiteSource, SuiteSpec,
+    YamlError,
 };
 use crate::template::Scope;
 use crate::thresholds::{Bound, Metric, Thresholds};
@@ -73,6 +74,11 @@ pub struct CasePlan<K> {
     pub id: String,
     /// The case's name within its suite.
     pub name: String,
+    /// The case's `description` as written, if any.
+    pub description: Option<String>,
+    /// Its tags, in the order written: they select it (`PERF_TAGS`, profiles) and give it the
+    /// bounds of `tags:` rules.
+    pub tags: Vec<String>,
     /// How its requests are issued, with the kind's own settings.
     pub kind: K,
     /// Run only with `--ignored`.
@@ -229,6 +235,7 @@ fn plan_case<K: KindPlan>(
         scope,
         fixtures: cx.fixtures,
     };
+    let tags = plan_tags(case).map_err(error)?;
     let scenarios = plan_scenarios(&sources, case).map_err(error)?;
     if scenarios.len() > 1 && !kind.takes_scenarios() {
         let span = case.scenarios.as_ref().map_or(case.span, |s| s.span);
@@ -244,7 +251,8 @@ fn plan_case<K: KindPlan>(
         main.steps
             .iter()
             .map(|s| {
-                let mut bounds = thresholds.resolve(suite, &format!("{name}/{}", s.name), None);
+                let step = format!("{name}/{}", s.name);
+                let mut bounds = thresholds.resolve_tagged(suite, &step, &tags, None);
                 // The target's resources belong to the whole case, which is judged on them.
                 bounds.retain(|b| !b.metric.is_resource());
                 bounds
@@ -265,13 +273,14 @@ fn plan_case<K: KindPlan>(
         .map(|m| {
             (
                 m.to_string(),
-                thresholds.resolve(suite, &format!("{name}/{m}"), None),
+                thresholds.resolve_tagged(suite, &format!("{name}/{m}"), &tags, None),
             )
         })
         .collect();
-    let mut bounds = thresholds.resolve(
+    let mut bounds = thresholds.resolve_tagged(
         suite,
         name,
+        &tags,
         case.thresholds.as_ref().map(|r| (&r.value, at.origin)),
     );
     if !kind.has_rounds() {
@@ -302,6 +311,8 @@ fn plan_case<K: KindPlan>(
     Ok(CasePlan {
         id: format!("{suite}::{name}"),
         name: name.to_string(),
+        description: case.description.clone(),
+        tags,
         kind,
         ignore: case.ignore,
         scenarios,
@@ -317,6 +328,19 @@ fn plan_case<K: KindPlan>(
         target: cx.target.clone(),
         scope: Arc::clone(scope),
     })
+}
+
+/// A case's tags, each a valid tag and listed once.
+fn plan_tags(case: &CaseSpec) -> Result<Vec<String>, FieldError> {
+    let mut tags: Vec<String> = Vec::with_capacity(case.tags.len());
+    for tag in &case.tags {
+        check_tag(tag).map_err(|message| (tag.span, message))?;
+        if tags.contains(&tag.value) {
+            return Err((tag.span, format!("tag `{}` is listed twice", tag.as_str())));
+        }
+        tags.push(tag.value.clone());
+    }
+    Ok(tags)
 }
 
 /// The fixtures a case requests, checked against the suite's table.

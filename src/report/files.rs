@@ -94,6 +94,7 @@ pub struct ReportFiles {
     dir: PathBuf,
     run_id: String,
     started: SystemTime,
+    profile: Option<String>,
 }
 
 /// One case as a process left it, in `cases/`.
@@ -132,7 +133,15 @@ impl ReportFiles {
             dir: dir.into(),
             run_id: run_id.clone(),
             started: to_millis(SystemTime::now()),
+            profile: std::env::var("PERF_PROFILE").ok().filter(|p| !p.is_empty()),
         }
+    }
+
+    /// Records `profile` as the run's profile (the one its bounds came from; none for a run
+    /// without one) instead of `PERF_PROFILE`'s.
+    pub fn with_profile(mut self, profile: Option<String>) -> Self {
+        self.profile = profile;
+        self
     }
 
     /// Belongs to run `id` instead (processes of one run must name the same id).
@@ -199,7 +208,8 @@ impl ReportFiles {
             write_atomically(&path, |out| json_to(out, &file))?;
         }
         let cases = self.read_cases()?;
-        let run = RunInfo::collect(&self.run_id, marker.started, &cases);
+        let mut run = RunInfo::collect(&self.run_id, marker.started, &cases);
+        run.profile = self.profile.clone();
         let reports: [(&str, &dyn Report); 6] = [
             (RESULTS_JSON, &Json(&run)),
             (JUNIT_XML, &Junit(&run)),

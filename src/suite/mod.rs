@@ -13,8 +13,10 @@ mod model;
 pub mod node;
 mod raw;
 mod rules;
+mod schema;
 pub mod span;
 pub mod suggest;
+mod tags;
 mod values;
 pub mod yaml;
 
@@ -25,5 +27,6 @@ pub use node::Node;
 pub use raw::{fields_of, Raw};
 pub use rules::{Metric, Rules, Throughput};
 pub use span::{Span, Spanned};
+pub use tags::{check_tag, TagFilter, TAG_PATTERN};
 pub use values::{ByteRate, ByteSize, HumanDuration, Percent, Ratio};
 pub use yaml::MAX_FILE_BYTES;

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 use std::path::PathBuf;
@@ -16,7 +17,7 @@ use super::values::{ByteSize, HumanDuration};
 pub type Json = serde_json::Value;
 
 /// One suite file.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SuiteSpec {
     /// The suite's name, the first half of every case's `suite::case` id. Defaults to the file stem.
@@ -52,7 +53,7 @@ pub struct SuiteSpec {
 }
 
 /// Suite-wide request settings.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RequestDefaults {
     /// Headers added to every request (a case's own headers win).
@@ -73,7 +74,7 @@ pub struct RequestDefaults {
 /// One performance case as written: the keys every case takes. The keys of its kind
 /// (`iterations`, `concurrency`, ...) are kept in [`CaseSpec::settings`] for the kind to read with
 /// a serde type of its own.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CaseSpec {
     /// Unique within the suite; the second half of the `suite::case` id.
@@ -85,6 +86,10 @@ pub struct CaseSpec {
     /// Run only with `-- --ignored` (stress cases, slow cases).
     #[serde(default)]
     pub ignore: bool,
+    /// Labels that select the case (`PERF_TAGS=auth`, a profile's `only_tags`) and give it the
+    /// bounds of `thresholds.yaml`'s `tags:` rules, e.g. `[auth, read]`.
+    #[serde(default)]
+    pub tags: Vec<Spanned<String>>,
     /// The measured request (or give `steps`).
     pub request: Option<Spanned<RequestSpec>>,
     /// Checks on the measured request's response.
@@ -114,7 +119,7 @@ pub struct CaseSpec {
 
 /// One weighted scenario of a load case: a request or a journey, picked for an iteration with
 /// a probability proportional to its weight.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScenarioSpec {
     /// Unique within the case; its metrics are `suite::case/name`.
@@ -134,7 +139,7 @@ pub struct ScenarioSpec {
 
 /// A pause between a virtual user's iterations: a fixed time (`1s`), or uniform in a range
 /// (`{ between: [1s, 3s] }`), like Locust's `constant` and `between`.
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum ThinkTime {
     /// Always this long.
@@ -163,7 +168,7 @@ impl KindSettings {
 }
 
 /// An HTTP request as written.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RequestSpec {
     /// The name its metrics are grouped under across URLs (`GET /tasks/{id}`), with bounds of
@@ -192,7 +197,7 @@ pub struct RequestSpec {
 }
 
 /// Expectations on a response.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExpectSpec {
     /// Accepted status: `201`, `[200, 201]`, `2xx` (default: any 2xx).
@@ -200,7 +205,7 @@ pub struct ExpectSpec {
 }
 
 /// Accepted statuses as written: a code, a class like `4xx`, or a list of either.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum StatusSpec {
     /// One code, e.g. `201`.
@@ -212,7 +217,7 @@ pub enum StatusSpec {
 }
 
 /// When a fixture's set-up runs, as pytest's fixture scopes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum FixtureScope {
     /// Once per run, on first use; torn down at the end of the run.
@@ -225,7 +230,7 @@ pub enum FixtureScope {
 }
 
 /// A named fixture: variables, set-up steps and tear-down steps, or a fixture written in Rust.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FixtureSpec {
     /// When it runs (default `case`).
@@ -249,7 +254,7 @@ pub struct FixtureSpec {
 }
 
 /// One request of a fixture or a journey.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StepSpec {
     /// The step's name: in messages, and `suite::case/name` for a journey step's metrics.
@@ -266,7 +271,7 @@ pub struct StepSpec {
 
 /// One `checks:` entry as written: exactly one subject (`status`, `header`, `json`,
 /// `body_contains`, `rust`), the operators that fit it, and an optional label.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CheckSpec {
     /// The label in reports; generated from the check when absent.
@@ -296,7 +301,7 @@ pub struct CheckSpec {
 }
 
 /// One `extract:` entry as written: exactly one source, and an optional secrecy override.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExtractSpec {
     /// A JSON pointer (`/data/token`) or JSONPath (`$.data.token`) into the body.
@@ -310,7 +315,7 @@ pub struct ExtractSpec {
 }
 
 /// One entry under a suite's `data:` key, as written in YAML.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DataSpec {
     /// The `.csv` or `.json` file, relative to the suite file's folder.
@@ -320,7 +325,7 @@ pub struct DataSpec {
 }
 
 /// How a data set hands out its rows to requests numbered by `seq`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Order {
     /// Rows in file order, starting again at the first after the last.
@@ -334,7 +339,7 @@ pub enum Order {
 
 /// A suite's managed target as written: a command the harness starts and stops, or the pid of a
 /// process already running; either way its CPU and memory are sampled while cases run.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TargetSpec {
     /// The program and its arguments, run without a shell (or give `pid`).

@@ -147,7 +147,7 @@ impl<'de> Deserialize<'de> for Throughput {
 
 /// The bounds one rule sets; every metric is optional. Also the shape of a case's inline
 /// `thresholds` in its suite file.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, schemars::JsonSchema)]
 #[serde(
     deny_unknown_fields,
     expecting = "a mapping of metrics to bounds, such as `{ p95: 500ms, error_rate: 1% }`"

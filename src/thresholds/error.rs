@@ -16,6 +16,31 @@ pub enum ThresholdsError {
     /// The text is not a valid thresholds file.
     #[error("{0}")]
     Invalid(YamlError),
+    /// The profile asked for (`PERF_PROFILE`, `--profile`) is not defined in the file.
+    #[error("{origin}: unknown profile `{name}`{}", profile_hint(hint.as_deref(), known))]
+    UnknownProfile {
+        /// The thresholds file.
+        origin: String,
+        /// The name asked for.
+        name: String,
+        /// The nearest defined name, if one is close.
+        hint: Option<String>,
+        /// Every defined profile, in file order.
+        known: Vec<String>,
+    },
+}
+
+fn profile_hint(hint: Option<&str>, known: &[String]) -> String {
+    let mut text = String::new();
+    if let Some(best) = hint {
+        text.push_str(&format!(", did you mean `{best}`?"));
+    }
+    if known.is_empty() {
+        text.push_str(" (the file defines no `profiles`)");
+    } else {
+        text.push_str(&format!(" (profiles: {})", known.join(", ")));
+    }
+    text
 }
 
 /// A problem found while reading the file's model, with unknown keys named for what they are
@@ -23,8 +48,14 @@ pub enum ThresholdsError {
 pub(crate) fn invalid(error: &de::Error, origin: &str) -> ThresholdsError {
     let message = match error.problem() {
         Problem::UnknownKey { key, expected } => {
-            let what = if error.path().is_empty() {
+            let path = error.path();
+            let in_profile = path
+                .strip_prefix("profiles.")
+                .is_some_and(|name| !name.contains('.'));
+            let what = if path.is_empty() {
                 "top-level key"
+            } else if in_profile {
+                "profile key"
             } else {
                 "metric"
             };

@@ -2,12 +2,14 @@
 //!
 //! For each metric independently, the most specific rule wins: a case's inline thresholds (from
 //! its suite file) > an exact `suite::case` key > the most literal glob pattern that matches (ties:
-//! the later one in the file) > the case's suite > `defaults`. When nothing sets `error_rate`,
-//! its bound is 0: any error fails the case.
+//! the later one in the file) > the first of the case's tags (in the file's order) with a rule >
+//! the case's suite > `defaults`. When nothing sets `error_rate`, its bound is 0: any error fails
+//! the case. An active profile's rules win over the file's own at each level.
 
 mod error;
 mod file;
 mod limit;
+mod resolve;
 mod source;
 mod unmatched;
 
@@ -18,8 +20,9 @@ pub use error::ThresholdsError;
 pub use limit::{limit_of, Limit};
 pub use source::Source;
 
-use crate::suite::{de, yaml, Ratio};
-use file::{CaseRule, File};
+use crate::suite::suggest::nearest;
+use crate::suite::{check_tag, de, yaml, Spanned, TagFilter, YamlError};
+use file::{CaseRule, File, ProfileSpec, TagRule};
 
 /// One bound a case must meet, and the rule it came from.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -32,13 +35,31 @@ pub struct Bound {
     pub source: Source,
 }
 
-/// The parsed thresholds file.
+/// The parsed thresholds file, with the profile in use, if any.
 #[derive(Debug, Clone, Default)]
 pub struct Thresholds {
     origin: String,
+    base: RuleSet,
+    profiles: Vec<Profile>,
+    /// Index into `profiles`.
+    active: Option<usize>,
+}
+
+/// The rules of one level of precedence each: the file's own, or one profile's.
+#[derive(Debug, Clone, Default)]
+struct RuleSet {
     defaults: Rules,
     suites: Vec<(String, Rules)>,
+    tags: Vec<TagRule>,
     cases: Vec<CaseRule>,
+}
+
+/// A named profile: which cases it runs and the rules it puts over the file's.
+#[derive(Debug, Clone)]
+struct Profile {
+    name: String,
+    select: TagFilter,
+    rules: RuleSet,
 }
 
 impl Thresholds {
@@ -60,87 +81,105 @@ impl Thresholds {
     pub fn parse(text: &str, origin: &str) -> Result<Self, ThresholdsError> {
         let node = yaml::parse_node(text, origin).map_err(ThresholdsError::Invalid)?;
         let file: File = de::from_node(&node).map_err(|e| error::invalid(&e, origin))?;
+        let mut profiles = Vec::new();
+        for entry in file.profiles.map(|p| p.0).unwrap_or_default() {
+            let select = selection(&entry.name, &entry.spec, origin)?;
+            let spec = entry.spec;
+            profiles.push(Profile {
+                name: entry.name,
+                select,
+                rules: RuleSet::of(spec.defaults, spec.suites, spec.tags, spec.cases),
+            });
+        }
         Ok(Thresholds {
             origin: origin.to_string(),
-            defaults: file.defaults.unwrap_or_default(),
-            suites: file.suites.map(|s| s.0).unwrap_or_default(),
-            cases: file.cases.map(|c| c.0).unwrap_or_default(),
+            base: RuleSet::of(file.defaults, file.suites, file.tags, file.cases),
+            profiles,
+            active: None,
         })
     }
 
-    /// Bounds for one case (or journey step, `case/step`), one per metric that any rule sets,
-    /// in `Metric::ALL` order. `inline` are the case's own thresholds with the suite file they
-    /// are written in.
-    pub fn resolve(&self, suite: &str, case: &str, inline: Option<(&Rules, &str)>) -> Vec<Bound> {
-        let name = format!("{suite}::{case}");
-        let exact = self.cases.iter().find(|c| c.key == name);
-        let mut globs: Vec<(usize, &CaseRule)> = self
-            .cases
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| c.key != name && c.pattern.matches(&name))
-            .collect();
-        // Most literal first; among equals, the later rule in the file first.
-        globs.sort_by(|(i, a), (j, b)| b.literal_chars.cmp(&a.literal_chars).then(j.cmp(i)));
-        let suite_rules = self.suites.iter().find(|(s, _)| s == suite).map(|(_, r)| r);
-
-        Metric::ALL
-            .into_iter()
-            .filter_map(|metric| {
-                let file = || self.origin.clone();
-                let case_source = |c: &CaseRule| Source::Case {
-                    file: file(),
-                    pattern: c.key.clone(),
-                    metric,
-                };
-                let found = inline
-                    .and_then(|(rules, suite_file)| {
-                        let source = Source::Inline {
-                            file: suite_file.to_string(),
-                            case: case.to_string(),
-                            metric,
-                        };
-                        limit_of(rules, metric).map(|l| (l, source))
-                    })
-                    .or_else(|| {
-                        exact.and_then(|c| Some((limit_of(&c.rules, metric)?, case_source(c))))
-                    })
-                    .or_else(|| {
-                        globs
-                            .iter()
-                            .find_map(|(_, c)| Some((limit_of(&c.rules, metric)?, case_source(c))))
-                    })
-                    .or_else(|| {
-                        let limit = limit_of(suite_rules?, metric)?;
-                        let source = Source::Suite {
-                            file: file(),
-                            suite: suite.to_string(),
-                            metric,
-                        };
-                        Some((limit, source))
-                    })
-                    .or_else(|| {
-                        let limit = limit_of(&self.defaults, metric)?;
-                        Some((
-                            limit,
-                            Source::Defaults {
-                                file: file(),
-                                metric,
-                            },
-                        ))
-                    })
-                    .or_else(|| {
-                        (metric == Metric::ErrorRate)
-                            .then_some((Limit::RatioAtMost(Ratio(0.0)), Source::BuiltinErrorRate))
-                    });
-                found.map(|(limit, source)| Bound {
-                    metric,
-                    limit,
-                    source,
+    /// The same rules with profile `name` in use; an unknown name is an error listing the
+    /// profiles the file defines.
+    pub fn with_profile(mut self, name: &str) -> Result<Self, ThresholdsError> {
+        match self.profiles.iter().position(|p| p.name == name) {
+            Some(index) => {
+                self.active = Some(index);
+                Ok(self)
+            }
+            None => {
+                let known = self.profile_names();
+                Err(ThresholdsError::UnknownProfile {
+                    origin: self.origin.clone(),
+                    name: name.to_string(),
+                    hint: nearest(name, &known).map(str::to_string),
+                    known: known.iter().map(|k| k.to_string()).collect(),
                 })
-            })
-            .collect()
+            }
+        }
     }
+
+    /// The profile in use, if any.
+    pub fn profile(&self) -> Option<&str> {
+        self.active.map(|i| self.profiles[i].name.as_str())
+    }
+
+    /// The profiles the file defines, in file order.
+    pub fn profile_names(&self) -> Vec<&str> {
+        self.profiles.iter().map(|p| p.name.as_str()).collect()
+    }
+
+    /// The cases the profile in use runs, by tag (everything when no profile is in use).
+    pub fn selection(&self) -> TagFilter {
+        self.active
+            .map(|i| self.profiles[i].select.clone())
+            .unwrap_or_default()
+    }
+
+    /// The file as named in errors and sources.
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+}
+
+impl RuleSet {
+    fn of(
+        defaults: Option<Rules>,
+        suites: Option<file::Entries<file::SuiteRule>>,
+        tags: Option<file::Entries<TagRule>>,
+        cases: Option<file::Entries<CaseRule>>,
+    ) -> Self {
+        RuleSet {
+            defaults: defaults.unwrap_or_default(),
+            suites: suites.map(|s| s.0).unwrap_or_default(),
+            tags: tags.map(|t| t.0).unwrap_or_default(),
+            cases: cases.map(|c| c.0).unwrap_or_default(),
+        }
+    }
+}
+
+/// A profile's `only_tags` and `skip_tags`, each tag checked where it is written.
+fn selection(name: &str, spec: &ProfileSpec, origin: &str) -> Result<TagFilter, ThresholdsError> {
+    let read = |key: &str, list: &Option<Vec<Spanned<String>>>| {
+        let mut tags = Vec::new();
+        for (index, tag) in list.iter().flatten().enumerate() {
+            check_tag(tag).map_err(|message| {
+                let message = format!("profiles.{name}.{key}[{index}]: {message}");
+                ThresholdsError::Invalid(YamlError::new(origin, tag.span, message))
+            })?;
+            tags.push(tag.value.clone());
+        }
+        Ok(tags)
+    };
+    Ok(TagFilter {
+        include: read("only_tags", &spec.only_tags)?,
+        exclude: read("skip_tags", &spec.skip_tags)?,
+    })
+}
+
+/// The JSON Schema of `thresholds.yaml`, from the serde model the file is read with.
+pub(crate) fn file_schema(generator: schemars::SchemaGenerator) -> schemars::Schema {
+    generator.into_root_schema_for::<File>()
 }
 
 #[cfg(test)]

@@ -29,6 +29,16 @@ pub enum Source {
         /// The metric's key in that rule.
         metric: Metric,
     },
+    /// A `tags:` key of the thresholds file: the first of the case's tags with a rule for the
+    /// metric, in the file's order.
+    Tag {
+        /// The thresholds file.
+        file: String,
+        /// The tag.
+        tag: String,
+        /// The metric's key in that rule.
+        metric: Metric,
+    },
     /// A `suites:` key of the thresholds file.
     Suite {
         /// The thresholds file.
@@ -47,29 +57,50 @@ pub enum Source {
     },
     /// No rule set `error_rate`, so it is 0: any error fails the case.
     BuiltinErrorRate,
+    /// A rule of the profile in use (`profiles.NAME.` in the thresholds file).
+    Profile {
+        /// The profile's name.
+        profile: String,
+        /// The rule within the profile: a case, tag, suite or defaults rule.
+        within: Box<Source>,
+    },
 }
 
-impl fmt::Display for Source {
-    /// As users find the rule: `thresholds.yaml: cases."tasks::submit_*".p95`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Source {
+    /// The file a rule is written in and the rule's path there (`suites.workers.p95`); `None`
+    /// for the built-in bound.
+    fn written(&self) -> Option<(&str, String)> {
         match self {
             Source::Inline { file, case, metric } => {
-                write!(f, "{file}: case {case} thresholds.{metric}")
+                Some((file, format!("case {case} thresholds.{metric}")))
             }
             Source::Case {
                 file,
                 pattern,
                 metric,
-            } => write!(f, "{file}: cases.{pattern:?}.{metric}"),
+            } => Some((file, format!("cases.{pattern:?}.{metric}"))),
+            Source::Tag { file, tag, metric } => Some((file, format!("tags.{tag}.{metric}"))),
             Source::Suite {
                 file,
                 suite,
                 metric,
-            } => write!(f, "{file}: suites.{suite}.{metric}"),
-            Source::Defaults { file, metric } => write!(f, "{file}: defaults.{metric}"),
-            Source::BuiltinErrorRate => {
-                f.write_str("built-in default (error_rate 0: any error fails)")
-            }
+            } => Some((file, format!("suites.{suite}.{metric}"))),
+            Source::Defaults { file, metric } => Some((file, format!("defaults.{metric}"))),
+            Source::BuiltinErrorRate => None,
+            Source::Profile { profile, within } => within
+                .written()
+                .map(|(file, path)| (file, format!("profiles.{profile}.{path}"))),
+        }
+    }
+}
+
+impl fmt::Display for Source {
+    /// As users find the rule: `thresholds.yaml: cases."tasks::submit_*".p95`,
+    /// `thresholds.yaml: profiles.ci.defaults.p95`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.written() {
+            Some((file, path)) => write!(f, "{file}: {path}"),
+            None => f.write_str("built-in default (error_rate 0: any error fails)"),
         }
     }
 }

@@ -1,6 +1,9 @@
+mod profiles;
+
 use std::time::Duration;
 
 use super::*;
+use crate::suite::Ratio;
 use crate::suite::MAX_FILE_BYTES;
 use crate::thresholds::Source;
 
@@ -236,7 +239,7 @@ fn unknown_top_level_key_suggests_the_nearest() {
         "thresholds.yaml:2:1: unknown top-level key `suite`, did you mean `suites`?"
     );
     let err = error("limits: {}\n");
-    assert_eq!(err, "thresholds.yaml:1:1: unknown top-level key `limits`, expected one of: defaults, suites, cases");
+    assert_eq!(err, "thresholds.yaml:1:1: unknown top-level key `limits`, expected one of: defaults, suites, tags, cases, profiles");
 }
 
 #[test]
