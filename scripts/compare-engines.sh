@@ -37,9 +37,10 @@ mkdir -p "$RUN/nginx/logs"
 EXAMPLES=${CARGO_TARGET_DIR:-$ROOT/target}/release/examples
 
 # The loadgate side: a command that takes URL CONNECTIONS SECONDS and prints
-# `requests=N ... rps=R p50_us=P p99_us=Q` (see parse_loadgate). LOADGATE_CMD replaces it,
-# e.g. LOADGATE_CMD="target/release/examples/engine_probe --shared".
-read -r -a LOADGATE <<<"${LOADGATE_CMD:-$EXAMPLES/engine_probe}"
+# `requests=N ... rps=R p50_us=P p99_us=Q` (see parse_loadgate). By default `kind: load` through
+# the release command line (scripts/load-probe.sh); LOADGATE_CMD replaces it, e.g. the engine
+# alone on per-CPU runtimes: LOADGATE_CMD="target/release/examples/engine_probe".
+read -r -a LOADGATE <<<"${LOADGATE_CMD:-$ROOT/scripts/load-probe.sh}"
 
 die() { echo "compare-engines: $*" >&2; exit 1; }
 
@@ -69,7 +70,7 @@ if ! command -v oha >/dev/null; then
     cargo install oha --locked || die "cannot install oha"
     PATH=${CARGO_HOME:-$HOME/.cargo}/bin:$PATH
 fi
-cargo build --release --example engine_probe --example delay_server || die "build failed"
+cargo build --release --bin loadgate --example engine_probe --example delay_server || die "build failed"
 
 # --- targets -----------------------------------------------------------------------------------
 

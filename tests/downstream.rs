@@ -42,13 +42,43 @@ fn a_dependent_project_runs_its_suites_with_three_lines() {
     let dir = tempfile::tempdir().unwrap();
     let project = dir.path();
     let loadgate = env!("CARGO_MANIFEST_DIR").replace('\\', "/");
+    // The project's Cargo.toml is the README's, as written, with the path to this clone; its
+    // Rust examples are test targets of the project, built below.
+    let readme = readme_blocks();
+    let manifest = readme
+        .iter()
+        .find(|(lang, text)| lang == "toml" && text.starts_with("[dev-dependencies]"))
+        .map(|(_, text)| text.replace("../loadgate", &loadgate))
+        .expect("the README shows the dev-dependency");
+    let manifest = manifest.replacen(
+        "[dev-dependencies]\n",
+        "[dev-dependencies]\nserde_json = \"1\"\n",
+        1,
+    );
+    let examples: Vec<&String> = readme
+        .iter()
+        .filter(|(lang, text)| lang == "rust" && text.contains("fn main"))
+        .map(|(_, text)| text)
+        .collect();
+    assert!(examples.len() >= 4, "{examples:?}");
+    let mut targets = String::from(
+        "[[test]]\nname = \"fixtures\"\nharness = false\n\n\
+         [features]\nembedded = [\"loadgate/reference-api\"]\n",
+    );
+    std::fs::create_dir_all(project.join("tests")).unwrap();
+    for (i, example) in examples.iter().enumerate() {
+        let name = format!("readme_{i}");
+        std::fs::write(project.join(format!("tests/{name}.rs")), example).unwrap();
+        targets.push_str(&format!("\n[[test]]\nname = \"{name}\"\nharness = false\n"));
+        if example.contains("reference_api") {
+            targets.push_str("required-features = [\"embedded\"]\n");
+        }
+    }
     std::fs::write(
         project.join("Cargo.toml"),
         format!(
             "[package]\nname = \"my-api-perf\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
-             [dev-dependencies]\nloadgate = {{ path = \"{loadgate}\" }}\nserde_json = \"1\"\n\n\
-             [[test]]\nname = \"perf\"\nharness = false\n\n\
-             [[test]]\nname = \"fixtures\"\nharness = false\n"
+             {manifest}\n{targets}"
         ),
     )
     .unwrap();
@@ -97,6 +127,10 @@ fn a_dependent_project_runs_its_suites_with_three_lines() {
         "{out}"
     );
     assert!(out.contains("PERF_BASE_URL"), "{out}");
+
+    // Every Rust example of the README compiles as written.
+    let built = cargo(project, &["build", "--tests", "--features", "embedded"]);
+    assert!(built.status.success(), "{}", text(&built));
 
     let listed = cargo(project, &["test", "--test", "perf", "--", "--list"]);
     let out = text(&listed);
@@ -214,6 +248,24 @@ fn cases_never_overlap_under_nextest(project: &Path) {
         .unwrap_or_else(|| panic!("no summary line: {out}"));
     assert!(total >= 2.0, "two 1 s cases overlapped: {total}s\n{out}");
     std::fs::remove_file(project.join("suites/slow.yaml")).unwrap();
+}
+
+/// `(language, text)` of every fenced block of the README.
+fn readme_blocks() -> Vec<(String, String)> {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("README.md");
+    let mut out = Vec::new();
+    let mut lines = readme.lines();
+    while let Some(line) = lines.next() {
+        if let Some(lang) = line.strip_prefix("```") {
+            let body: Vec<&str> = lines
+                .by_ref()
+                .take_while(|l| !l.starts_with("```"))
+                .collect();
+            out.push((lang.trim().to_string(), body.join("\n") + "\n"));
+        }
+    }
+    out
 }
 
 const FIXTURES_RUNNER: &str = r#"use loadgate::template::Variables;
