@@ -146,12 +146,17 @@ impl Harness {
                 .unwrap_or_else(ReportFiles::default_dir),
         );
         run::announce_profile(&self.config);
-        let session = Arc::new(Session::new(
-            self.config.base_url.clone(),
-            self.config.reference_api,
-        ));
+        let (session, baseline_error) = run::open_session(&self.config);
+        let session = Arc::new(session);
         let collected = Arc::new(Collected::default());
-        let loaded = run::load(&self.config);
+        let mut loaded = run::load(&self.config);
+        loaded.extend(baseline_error);
+        if let Err(error) = run::check_baseline_names(&self.config) {
+            loaded.push(Loaded::Broken {
+                id: "baseline::name".to_string(),
+                error,
+            });
+        }
         let broken: Vec<(String, String)> = loaded
             .iter()
             .filter_map(|entry| match entry {
@@ -203,7 +208,13 @@ impl Harness {
         // meant for other tests of the package) leaves the last run's reports in place.
         if !args.list && !results.is_empty() {
             match reports.write(&results, &|text| session.redact(text)) {
-                Ok(_) => println!("loadgate reports: {}", reports.dir().display()),
+                Ok(run) => {
+                    println!("loadgate reports: {}", reports.dir().display());
+                    if let Err(e) = run::save_baseline(&self.config, &run) {
+                        eprintln!("error: {e}");
+                        failed = true;
+                    }
+                }
                 Err(e) => {
                     eprintln!("error: {e}");
                     failed = true;
@@ -236,7 +247,13 @@ fn trial(entry: Loaded, session: &Arc<Session>, collected: &Arc<Collected>) -> O
             let (id, kind, ignore) = (case.id.clone(), case.kind.name(), case.ignore);
             Trial::test(id, move || {
                 let result = session.run_case(&case);
-                let outcome = if result.passed() {
+                let outcome = if !result.fails() {
+                    if result.warns() {
+                        eprintln!(
+                            "warning: {}",
+                            session.redact(&failure_message(&result))
+                        );
+                    }
                     Ok(())
                 } else {
                     Err(Failed::from(session.redact(&failure_message(&result))))

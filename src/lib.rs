@@ -11,7 +11,8 @@
 //! - `exec`: one file per case kind (`sequential`, `concurrent`, `burst`, `load`), each owning
 //!   its settings and its run; only the exchange is timed;
 //! - [`record`]: what requests leave behind, in bounded memory, mergeable across runs and
-//!   machines; [`stats`] -> [`verdict`] -> [`results`] -> [`report`];
+//!   machines; [`stats`] -> [`verdict`] -> [`results`] -> [`report`]; [`confidence`]: the
+//!   intervals and sequential tests the verdict uses on percentiles and regressions;
 //! - [`run`]: the one pipeline (load -> plan -> execute -> record -> judge) that the test
 //!   runner ([`harness`]), the command line and the tests all call;
 //! - [`reference_api`] (cargo feature `reference-api`, on by default): the embedded server this
@@ -22,6 +23,7 @@
 //! Everything else is crate-private.
 
 pub(crate) mod checks;
+pub mod confidence;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub(crate) mod data;

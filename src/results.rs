@@ -224,4 +224,37 @@ impl CaseResult {
     pub fn passed(&self) -> bool {
         self.status() == Status::Pass
     }
+
+    /// True when the case fails its test: it could not load, run or finish, missed a bound,
+    /// measured nothing, or left a bound undecided under `on_inconclusive: fail`. An undecided
+    /// bound under `warn` or `pass` does not fail it.
+    pub fn fails(&self) -> bool {
+        if self.error.is_some() {
+            return true;
+        }
+        let Some(verdict) = &self.verdict else {
+            return true;
+        };
+        verdict.fails()
+            || self
+                .steps
+                .iter()
+                .chain(&self.names)
+                .any(|s| s.verdict.fails())
+    }
+
+    /// True when the case passes its test only because an undecided bound is allowed to
+    /// (`on_inconclusive: warn`): the run should say so.
+    pub fn warns(&self) -> bool {
+        !self.fails()
+            && self.status() == Status::Inconclusive
+            && self
+                .verdict
+                .iter()
+                .chain(self.steps.iter().chain(&self.names).map(|s| &s.verdict))
+                .any(|v| {
+                    v.outcome == Outcome::Inconclusive
+                        && v.on_inconclusive == crate::thresholds::OnInconclusive::Warn
+                })
+    }
 }

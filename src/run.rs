@@ -4,21 +4,32 @@
 
 use std::sync::{Arc, Mutex, OnceLock};
 
+use crate::confidence::Sequential;
 use crate::exec::{self, Case, ExecError, Gate, Measurement, RunContext, Target};
 use crate::managed::{Managed, Sampler};
 use crate::plan::KindPlan;
-use crate::record::{Recorded, Series};
+use crate::record::{Recorded, Resources, Series};
+use crate::report::{RunInfo, RunResults};
 use crate::results::{
     CaseError, CaseResult, LevelResult, ScheduleSummary, Stage, StageResult, StepResult,
 };
 use crate::stats::Summary;
 use crate::target::Targets;
 use crate::thresholds::Bound;
-use crate::verdict::{judge, judge_with, Judged, Outcome};
+use crate::verdict::{
+    judge, judge_evidence, judge_regressions, BaselineUse, Evidence, Judged, Outcome, Verdict,
+};
 
+mod baseline;
 mod load;
 
+pub use baseline::{
+    Baseline, BASELINE_DIR_VAR, BASELINE_VAR, SAVE_BASELINE_VAR,
+};
 pub use load::{load, unmatched_rules, Config, Loaded, PROFILE_VAR, TAGS_VAR};
+
+/// The confidence of regression comparisons when no rule sets `confidence`.
+pub const DEFAULT_REGRESSION_CONFIDENCE: f64 = 0.95;
 
 /// What the cases of one run share: the targets, once-scoped fixtures, the redactor.
 pub struct Session {
@@ -31,6 +42,44 @@ pub struct Session {
     held: Mutex<Option<CaseLock>>,
     /// Tear-down failures of once-scoped fixtures torn down before a managed target stopped.
     early_failures: Mutex<Vec<String>>,
+    /// The saved baseline every case is compared with, if the run has one.
+    baseline: Option<Baseline>,
+}
+
+/// The session of a run configured by `config`, with its baseline when it names one; a
+/// baseline that cannot be read comes back as a broken entry that fails the run.
+pub fn open_session(config: &Config) -> (Session, Option<Loaded>) {
+    let mut session = Session::new(config.base_url.clone(), config.reference_api);
+    let mut broken = None;
+    if let Some(name) = &config.baseline {
+        match Baseline::load(&config.baseline_dir, name) {
+            Ok(baseline) => session.baseline = Some(baseline),
+            Err(error) => {
+                broken = Some(Loaded::Broken {
+                    id: "baseline::file".to_string(),
+                    error,
+                })
+            }
+        }
+    }
+    (session, broken)
+}
+
+/// Saves `results` as the baseline `config` names, if it names one; says where.
+pub fn save_baseline(config: &Config, results: &RunResults) -> Result<(), String> {
+    if let Some(name) = &config.save_baseline {
+        let path = baseline::save(&config.baseline_dir, name, results)?;
+        eprintln!("loadgate: saved baseline `{name}` to {}", path.display());
+    }
+    Ok(())
+}
+
+/// Checks the baseline names of `config` before anything runs.
+pub fn check_baseline_names(config: &Config) -> Result<(), String> {
+    for name in config.baseline.iter().chain(&config.save_baseline) {
+        baseline::check_name(name)?;
+    }
+    Ok(())
 }
 
 impl Session {
@@ -43,7 +92,13 @@ impl Session {
             managed: Managed::default(),
             held: Mutex::new(None),
             early_failures: Mutex::new(Vec::new()),
+            baseline: None,
         }
+    }
+
+    /// The baseline this session compares with, if any.
+    pub fn baseline(&self) -> Option<&Baseline> {
+        self.baseline.as_ref()
     }
 
     /// `text` without any secret this run has seen.
@@ -65,20 +120,30 @@ impl Session {
             let runtime = measuring_runtime()?;
             // Sampled on a thread of its own from just before the case to just after it.
             sampler = managed_pid.map(Sampler::start);
-            runtime.block_on(exec::execute(
-                Arc::clone(case),
-                target,
-                Arc::clone(&self.context),
-                Arc::new(Bounds(case.bounds.clone())),
-                watch(case),
-            ))
+            let execute = || {
+                runtime.block_on(exec::execute(
+                    Arc::clone(case),
+                    Arc::clone(&target),
+                    Arc::clone(&self.context),
+                    Arc::new(Bounds(case.bounds.clone())),
+                    watch(case),
+                ))
+            };
+            let first = execute()?;
+            self.adapt(case, first, &target.base_url, &execute)
         });
         result.resources = sampler.map(Sampler::stop);
         if self.managed.is_running() {
             *self.held.lock().unwrap_or_else(|p| p.into_inner()) = Some(lock);
         }
         match outcome {
-            Ok(measured) => judge_measurement(case, measured, &mut result),
+            Ok((measured, looks)) => {
+                let compared = self
+                    .baseline
+                    .as_ref()
+                    .map(|b| b.for_case(&case.id, &result.target));
+                judge_measurement(case, measured, looks, compared.as_ref(), &mut result)
+            }
             Err(e) => {
                 let stage = match e {
                     ExecError::Setup(_) => Stage::Setup,
@@ -92,6 +157,53 @@ impl Session {
             }
         }
         result
+    }
+
+    /// Runs an `adaptive` case again, round after round, merging what each round measured,
+    /// until its verdict is decided (every bound judged with a confidence is met or missed, and
+    /// every regression is within or beyond its tolerance) or `max_requests` is reached. The
+    /// looks come at doubling request counts and share the error budget by alpha spending
+    /// ([`Sequential`]), so looking repeatedly does not raise the error rates.
+    fn adapt(
+        &self,
+        case: &Case,
+        mut measured: Measurement,
+        target: &str,
+        execute: &dyn Fn() -> Result<Measurement, ExecError>,
+    ) -> Result<(Measurement, Looks), ExecError> {
+        let mut looks = Looks {
+            previous: 0,
+            rounds: 1,
+        };
+        let Some(plan) = sequential(case) else {
+            return Ok((measured, looks));
+        };
+        if !measured.levels.is_empty() {
+            return Ok((measured, looks));
+        }
+        let compared = self.baseline.as_ref().map(|b| b.for_case(&case.id, target));
+        loop {
+            let recorded = &measured.recorded;
+            let n = recorded.total.requests();
+            let level = plan.look(looks.previous, n);
+            let summary = Summary::of(&recorded.total, recorded.elapsed);
+            let verdict = decide(case, recorded, &summary, None, compared.as_ref(), Some(level));
+            if verdict.outcome == Outcome::Fail || verdict.more_requests().is_none() {
+                break;
+            }
+            let Some(next) = plan.next(n) else { break };
+            looks.previous = n;
+            while measured.recorded.total.requests() < next {
+                let more = execute()?;
+                looks.rounds += 1;
+                let added = more.recorded.total.requests();
+                absorb(&mut measured, more);
+                if added == 0 {
+                    return Ok((measured, looks));
+                }
+            }
+        }
+        Ok((measured, looks))
     }
 
     /// The target `case` runs against, with the pid to sample when it is a managed target. A
@@ -179,12 +291,100 @@ pub fn run_all(config: &Config, filter: &str) -> Vec<CaseResult> {
         }
     }
     results.extend(teardown_result(session.finish()));
-    if let Some(reports) = reports.filter(|_| !results.is_empty()) {
-        if let Err(e) = reports.write(&results, &|text| session.redact(text)) {
+    if results.is_empty() {
+        return results;
+    }
+    let written = match reports {
+        Some(reports) => match reports.write(&results, &|text| session.redact(text)) {
+            Ok(run) => Some(run),
+            Err(e) => {
+                eprintln!("loadgate: {e}");
+                None
+            }
+        },
+        None if config.save_baseline.is_some() => {
+            let scrubbed: Vec<CaseResult> = results
+                .iter()
+                .map(|r| crate::report::redacted(r, &|text| session.redact(text)))
+                .collect();
+            let info = RunInfo::collect("", std::time::SystemTime::now(), &scrubbed);
+            Some(RunResults::new(info, scrubbed))
+        }
+        None => None,
+    };
+    if let Some(run) = written {
+        if let Err(e) = save_baseline(config, &run) {
             eprintln!("loadgate: {e}");
+            results.push(CaseResult::broken("baseline::save", e));
         }
     }
     results
+}
+
+/// Where an adaptive case's looks stand.
+#[derive(Debug, Clone, Copy)]
+pub struct Looks {
+    /// Requests at the look before the last (0 when there was one look).
+    previous: u64,
+    /// Rounds of the case that ran.
+    rounds: u32,
+}
+
+/// An adaptive case's plan of looks, if it is adaptive.
+fn sequential(case: &Case) -> Option<Sequential> {
+    let adaptive = case.adaptive?;
+    Some(Sequential {
+        confidence: case
+            .policy
+            .confidence
+            .as_ref()
+            .map_or(DEFAULT_REGRESSION_CONFIDENCE, |c| c.value.0),
+        max_requests: adaptive.max_requests,
+    })
+}
+
+/// Adds a later round's measurement to what the case measured so far: its requests, checks
+/// and refreshes, with the measured spans one after the other.
+fn absorb(measured: &mut Measurement, more: Measurement) {
+    let elapsed = measured.recorded.elapsed + more.recorded.elapsed;
+    // Rounds of one case carry the same steps, so merging cannot clash.
+    let _ = measured.recorded.merge(&more.recorded);
+    measured.recorded.elapsed = elapsed;
+    measured.checks.merge(&more.checks);
+    measured.refreshes += more.refreshes;
+    measured.aborted = measured.aborted.take().or(more.aborted);
+    measured.invalid = measured.invalid.take().or(more.invalid);
+}
+
+/// The verdict of a case on what it recorded, its percentile bounds judged at `level` when
+/// the case has a confidence, and its regression bounds against the baseline when there is
+/// one.
+fn decide(
+    case: &Case,
+    recorded: &Recorded,
+    summary: &Summary,
+    resources: Option<&Resources>,
+    compared: Option<&(BaselineUse, Option<&Recorded>)>,
+    level: Option<f64>,
+) -> Verdict {
+    let evidence = Evidence {
+        summary,
+        series: Some(&recorded.total),
+        resources,
+        confidence: case.policy.confidence.as_ref().and(level),
+    };
+    let mut verdict = judge_evidence(&evidence, &case.bounds);
+    verdict.on_inconclusive = case.policy.on_inconclusive();
+    if let Some((using, old)) = compared {
+        if let (Some(old), false) = (old, case.policy.regression.is_empty()) {
+            let level = level.unwrap_or(DEFAULT_REGRESSION_CONFIDENCE);
+            let regressions =
+                judge_regressions(&case.policy.regression, old, recorded, level, case.seed);
+            verdict.add_regressions(regressions);
+        }
+        verdict.baseline = Some(using.clone());
+    }
+    verdict
 }
 
 /// A result of its own for failed tear-downs of once-scoped fixtures ([`Session::finish`]'s
@@ -231,15 +431,34 @@ fn runtime() -> Result<&'static tokio::runtime::Runtime, String> {
 }
 
 /// What a case measured, summarised and judged into its result.
-fn judge_measurement(case: &Case, measured: Measurement, result: &mut CaseResult) {
+fn judge_measurement(
+    case: &Case,
+    measured: Measurement,
+    looks: Looks,
+    compared: Option<&(BaselineUse, Option<&Recorded>)>,
+    result: &mut CaseResult,
+) {
     let recorded = measured.recorded;
     let elapsed = recorded.elapsed;
     let summary = Summary::of(&recorded.total, elapsed);
+    // The level of the last look: an adaptive case's share of its error budget, else the
+    // confidence as written.
+    let level = match sequential(case) {
+        Some(plan) => Some(plan.look(looks.previous, recorded.total.requests())),
+        None => case.policy.confidence.as_ref().map(|c| c.value.0),
+    };
     let part = |id: String, series: &Series, bounds: &[Bound]| {
         let summary = Summary::of_part(series);
+        let evidence = Evidence {
+            series: Some(series),
+            confidence: case.policy.confidence.as_ref().and(level),
+            ..Evidence::of(&summary)
+        };
+        let mut verdict = judge_evidence(&evidence, bounds);
+        verdict.on_inconclusive = case.policy.on_inconclusive();
         StepResult {
             id,
-            verdict: judge(&summary, bounds),
+            verdict,
             summary,
         }
     };
@@ -264,7 +483,15 @@ fn judge_measurement(case: &Case, measured: Measurement, result: &mut CaseResult
             aborted: level.aborted.clone(),
         });
     }
-    let mut verdict = judge_with(&summary, result.resources.as_ref(), &case.bounds);
+    let mut verdict = decide(
+        case,
+        &recorded,
+        &summary,
+        result.resources.as_ref(),
+        compared,
+        level,
+    );
+    verdict.rounds = looks.rounds;
     if !result.levels.is_empty() {
         // A sweep is judged level by level. Stopping at the first miss is a search for the
         // breaking point: the sweep holds when its first level does. Otherwise every level must.

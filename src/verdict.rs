@@ -5,9 +5,14 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::record::Resources;
+use crate::confidence::{self, Interval, Latencies};
+use crate::record::{Resources, Series};
 use crate::stats::{Latency, Summary};
-use crate::thresholds::{Bound, Limit, Metric};
+use crate::thresholds::{Bound, Limit, Metric, OnInconclusive};
+
+mod regression;
+
+pub use regression::{judge_regressions, BaselineUse, Mismatch, MismatchKind, RegressionJudged};
 
 /// How a case, or one of its bounds, came out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -30,6 +35,26 @@ pub struct Verdict {
     pub bounds: Vec<Judged>,
     /// The case made no requests, so nothing could be judged; this alone fails it.
     pub no_data: bool,
+    /// Each regression bound against the baseline, when the run compares with one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub regressions: Vec<RegressionJudged>,
+    /// The baseline compared with, and what differs between its run and this one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineUse>,
+    /// What an inconclusive outcome does to the run.
+    #[serde(default)]
+    pub on_inconclusive: OnInconclusive,
+    /// Rounds of requests an adaptive case ran (1 when it is not adaptive).
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub rounds: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+fn is_one(n: &u32) -> bool {
+    *n == 1
 }
 
 /// One bound and what was measured against it.
@@ -41,6 +66,12 @@ pub struct Judged {
     pub measured: Measured,
     /// Whether the bound was met.
     pub outcome: Outcome,
+    /// For a percentile judged with a confidence: its interval, which decided the outcome.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interval: Option<Interval>,
+    /// For an undecided bound: about how many more requests would decide it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub more_requests: Option<u64>,
 }
 
 /// A measured value, in the unit its metric has.
@@ -94,43 +125,158 @@ impl Verdict {
     pub fn misses(&self) -> impl Iterator<Item = &Judged> {
         self.bounds.iter().filter(|j| j.outcome == Outcome::Fail)
     }
+
+    /// True when this verdict fails its test: a bound missed (or nothing measured), or one
+    /// undecided under `on_inconclusive: fail`.
+    pub fn fails(&self) -> bool {
+        match self.outcome {
+            Outcome::Pass => false,
+            Outcome::Fail => true,
+            Outcome::Inconclusive => self.on_inconclusive == OnInconclusive::Fail,
+        }
+    }
+
+    /// The largest number of more requests any undecided bound or regression asks for.
+    pub fn more_requests(&self) -> Option<u64> {
+        self.bounds
+            .iter()
+            .filter_map(|j| j.more_requests)
+            .chain(self.regressions.iter().filter_map(|r| r.more_requests))
+            .max()
+    }
+
+    /// Adds the regression judgements, and recomputes the outcome.
+    pub fn add_regressions(&mut self, regressions: Vec<RegressionJudged>) {
+        self.regressions = regressions;
+        self.outcome = self.worst();
+    }
+
+    fn worst(&self) -> Outcome {
+        if self.no_data {
+            return Outcome::Fail;
+        }
+        self.bounds
+            .iter()
+            .map(|j| j.outcome)
+            .chain(self.regressions.iter().map(|r| r.outcome))
+            .max()
+            .unwrap_or(Outcome::Pass)
+    }
+}
+
+/// What a case (or part of one) is judged on.
+#[derive(Debug, Clone, Copy)]
+pub struct Evidence<'a> {
+    /// Its statistics.
+    pub summary: &'a Summary,
+    /// Its recorded requests, for confidence intervals.
+    pub series: Option<&'a Series>,
+    /// The managed target's CPU and memory, when the case has one.
+    pub resources: Option<&'a Resources>,
+    /// Judge percentile bounds on two-sided intervals at this level (one look's share of an
+    /// adaptive case's error budget), not on the point estimate.
+    pub confidence: Option<f64>,
+}
+
+impl<'a> Evidence<'a> {
+    /// Point estimates only: no series, no resources, no confidence.
+    pub fn of(summary: &'a Summary) -> Self {
+        Evidence {
+            summary,
+            series: None,
+            resources: None,
+            confidence: None,
+        }
+    }
 }
 
 /// Judges one summary against its bounds; resource bounds are unmeasured (no managed target).
 pub fn judge(summary: &Summary, bounds: &[Bound]) -> Verdict {
-    judge_with(summary, None, bounds)
+    judge_evidence(&Evidence::of(summary), bounds)
 }
 
 /// Judges one summary, and the managed target's `resources` when the case has one, against
 /// its bounds.
 pub fn judge_with(summary: &Summary, resources: Option<&Resources>, bounds: &[Bound]) -> Verdict {
-    let judged: Vec<Judged> = bounds
-        .iter()
-        .map(|b| judge_one(summary, resources, b))
-        .collect();
-    let no_data = summary.requests == 0;
-    let outcome = if no_data {
-        Outcome::Fail
-    } else {
-        judged
-            .iter()
-            .map(|j| j.outcome)
-            .max()
-            .unwrap_or(Outcome::Pass)
-    };
-    Verdict {
-        outcome,
+    judge_evidence(
+        &Evidence {
+            resources,
+            ..Evidence::of(summary)
+        },
+        bounds,
+    )
+}
+
+/// Judges `evidence` against `bounds`: percentile bounds on confidence intervals when it has a
+/// confidence and a series, every other bound on its measured value.
+pub fn judge_evidence(evidence: &Evidence, bounds: &[Bound]) -> Verdict {
+    let judged: Vec<Judged> = bounds.iter().map(|b| judge_one(evidence, b)).collect();
+    let mut verdict = Verdict {
+        outcome: Outcome::Pass,
         bounds: judged,
-        no_data,
+        no_data: evidence.summary.requests == 0,
+        regressions: Vec::new(),
+        baseline: None,
+        on_inconclusive: OnInconclusive::default(),
+        rounds: 1,
+    };
+    verdict.outcome = verdict.worst();
+    verdict
+}
+
+/// The quantile a percentile metric names.
+pub(crate) fn quantile(metric: Metric) -> Option<f64> {
+    match metric {
+        Metric::P50 => Some(0.50),
+        Metric::P90 => Some(0.90),
+        Metric::P95 => Some(0.95),
+        Metric::P99 => Some(0.99),
+        _ => None,
     }
 }
 
-fn judge_one(summary: &Summary, resources: Option<&Resources>, bound: &Bound) -> Judged {
+/// The successful latencies of `series`: exact while it keeps them, else its histogram.
+pub(crate) fn latencies(series: &Series) -> Latencies<'_> {
+    match series.exact_nanos() {
+        Some(exact) => Latencies::Exact(exact),
+        None => Latencies::Histogram(series.histogram()),
+    }
+}
+
+fn judge_one(evidence: &Evidence, bound: &Bound) -> Judged {
+    let summary = evidence.summary;
     let measured = if bound.metric.is_resource() {
-        measure_resources(resources, bound)
+        measure_resources(evidence.resources, bound)
     } else {
         measure(summary, bound)
     };
+    if let (Some(level), Some(series), Some(q), Limit::AtMost(max), Measured::Duration(_)) = (
+        evidence.confidence,
+        evidence.series,
+        quantile(bound.metric),
+        bound.limit,
+        measured,
+    ) {
+        let max_ns = u64::try_from(max.as_nanos()).unwrap_or(u64::MAX);
+        if let Some((interval, decision)) =
+            confidence::judge_percentile(latencies(series), q, max_ns, level)
+        {
+            let (outcome, more_requests) = match decision {
+                confidence::Decision::Met => (Outcome::Pass, None),
+                confidence::Decision::Missed => (Outcome::Fail, None),
+                confidence::Decision::Undecided { more_requests } => {
+                    (Outcome::Inconclusive, Some(more_requests))
+                }
+            };
+            return Judged {
+                bound: bound.clone(),
+                measured,
+                outcome,
+                interval: Some(interval),
+                more_requests,
+            };
+        }
+    }
     let met = match (measured, bound.limit) {
         (Measured::Duration(value), Limit::AtMost(max)) => value <= max,
         (Measured::Ratio(value), Limit::RatioAtMost(max)) => value <= max.0,
@@ -149,6 +295,8 @@ fn judge_one(summary: &Summary, resources: Option<&Resources>, bound: &Bound) ->
         bound: bound.clone(),
         measured,
         outcome,
+        interval: None,
+        more_requests: None,
     }
 }
 

@@ -48,7 +48,7 @@ impl Exit {
             .any(|r| r.error.as_ref().is_some_and(|e| e.stage == Stage::Load));
         if load_error {
             Exit::BadInput
-        } else if results.iter().all(CaseResult::passed) {
+        } else if !results.iter().any(CaseResult::fails) {
             Exit::Met
         } else {
             Exit::Missed

@@ -10,7 +10,7 @@ use clap::Args;
 use super::{Exit, Inputs};
 use crate::report::{failure_message, text, Console, Report, ReportFiles};
 use crate::results::CaseResult;
-use crate::run::{self, Config, Loaded, Session};
+use crate::run::{self, Config, Loaded};
 use crate::target::BASE_URL_VAR;
 
 #[derive(Debug, Args)]
@@ -30,6 +30,15 @@ pub(super) struct RunArgs {
     /// Where the report files go [default: target/perf, or PERF_REPORT_DIR]
     #[arg(long, value_name = "DIR")]
     report_dir: Option<PathBuf>,
+    /// Compare every case with this saved baseline (its `regression:` bounds)
+    #[arg(long, value_name = "NAME", env = run::BASELINE_VAR)]
+    baseline: Option<String>,
+    /// Save this run's results as a baseline of this name
+    #[arg(long, value_name = "NAME", env = run::SAVE_BASELINE_VAR)]
+    save_baseline: Option<String>,
+    /// Where baselines are kept [default: perf-baselines, or PERF_BASELINE_DIR]
+    #[arg(long, value_name = "DIR", env = run::BASELINE_DIR_VAR)]
+    baseline_dir: Option<PathBuf>,
 }
 
 pub(super) fn run(args: &RunArgs) -> Exit {
@@ -45,6 +54,15 @@ pub(super) fn run(args: &RunArgs) -> Exit {
             .clone()
             .unwrap_or_else(ReportFiles::default_dir),
     );
+    config.baseline = args.baseline.clone().filter(|b| !b.trim().is_empty());
+    config.save_baseline = args.save_baseline.clone().filter(|b| !b.trim().is_empty());
+    if let Some(dir) = &args.baseline_dir {
+        config.baseline_dir = dir.clone();
+    }
+    if let Err(e) = run::check_baseline_names(&config) {
+        eprintln!("error: {e}");
+        return Exit::BadInput;
+    }
     run::announce_profile(&config);
     let loaded = run::load(&config);
     if args.inputs.report_unmatched(&config, &loaded) {
@@ -72,9 +90,9 @@ pub(super) fn execute(config: &Config, loaded: Vec<Loaded>, filter: &str) -> Exi
         );
         return Exit::BadInput;
     }
-    let session = Session::new(config.base_url.clone(), config.reference_api);
+    let (session, baseline_error) = run::open_session(config);
     let mut results = Vec::new();
-    for entry in chosen {
+    for entry in baseline_error.into_iter().chain(chosen) {
         let result = match entry {
             Loaded::Case(case) => session.run_case(&case),
             Loaded::Broken { id, error } => CaseResult::broken(&id, error),
@@ -86,9 +104,10 @@ pub(super) fn execute(config: &Config, loaded: Vec<Loaded>, filter: &str) -> Exi
     results.extend(run::teardown_result(session.finish()));
     let mut out = std::io::stdout().lock();
     for result in results.iter().filter(|r| !r.passed()) {
+        let head = if result.fails() { "" } else { "warning: " };
         let _ = writeln!(
             out,
-            "\n{}",
+            "\n{head}{}",
             session.redact(&failure_message(result)).trim_end()
         );
     }
@@ -99,8 +118,12 @@ pub(super) fn execute(config: &Config, loaded: Vec<Loaded>, filter: &str) -> Exi
             .report_files(dir.clone())
             .write(&results, &|t| session.redact(t))
         {
-            Ok(_) => {
+            Ok(written) => {
                 let _ = writeln!(out, "loadgate reports: {}", dir.display());
+                if let Err(e) = run::save_baseline(config, &written) {
+                    eprintln!("error: {e}");
+                    exit = exit.max_with(Exit::Missed);
+                }
             }
             Err(e) => {
                 eprintln!("error: {e}");

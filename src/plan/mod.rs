@@ -21,11 +21,12 @@ use crate::data::{DataSet, Order};
 use crate::fixtures::Fixtures;
 use crate::suite::suggest::nearest;
 use crate::suite::{
-    check_tag, CaseSpec, FixtureScope, Json, Span, Spanned, SuiteError, SuiteSource, SuiteSpec,
+    check_tag, Adaptive, CaseSpec, FixtureScope, Json, Span, Spanned, SuiteError, SuiteSource,
+    SuiteSpec,
     YamlError,
 };
 use crate::template::Scope;
-use crate::thresholds::{Bound, Metric, Thresholds};
+use crate::thresholds::{Bound, Metric, Policy, Thresholds};
 
 /// Per-request timeout when a suite sets none.
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -99,8 +100,12 @@ pub struct CasePlan<K> {
     pub name_bounds: Vec<(String, Vec<Bound>)>,
     /// The suite's seed (given or drawn), shown in failures so the data can be reproduced.
     pub seed: u64,
-    /// Upper bound on the case's whole run.
+    /// Upper bound on the case's whole run (on each round of an adaptive case).
     pub case_timeout: Duration,
+    /// How sure its verdicts must be: confidence, what inconclusive does, regression bounds.
+    pub policy: Policy,
+    /// Rounds of more requests until the verdict is decided.
+    pub adaptive: Option<Adaptive>,
     /// The suite's `base_url`, used when `PERF_BASE_URL` is not set.
     pub base_url: Option<String>,
     /// The suite's managed target, shared by its cases: its `base_url` wins over any other.
@@ -308,6 +313,26 @@ fn plan_case<K: KindPlan>(
             DEFAULT_CASE_TIMEOUT.max(d + Duration::from_secs(60))
         }),
     };
+    let policy = thresholds.resolve_policy(
+        suite,
+        name,
+        &tags,
+        case.thresholds.as_ref().map(|r| (&r.value, at.origin)),
+    );
+    let adaptive = match &case.adaptive {
+        Some(a) if a.max_requests == 0 => {
+            let message = "`adaptive.max_requests` must be at least 1";
+            return Err(error((a.span, message.into())));
+        }
+        Some(a) if policy.confidence.is_none() && policy.regression.is_empty() => {
+            let message = "`adaptive` collects requests until bounds judged with a confidence \
+                           or regressions are decided; no rule sets `confidence` or `regression` for this case (add \
+                           `confidence: 95%` to its thresholds)";
+            return Err(error((a.span, message.into())));
+        }
+        Some(a) => Some(a.value),
+        None => None,
+    };
     Ok(CasePlan {
         id: format!("{suite}::{name}"),
         name: name.to_string(),
@@ -324,6 +349,8 @@ fn plan_case<K: KindPlan>(
         name_bounds,
         seed: cx.seed,
         case_timeout,
+        policy,
+        adaptive,
         base_url: spec.base_url.clone(),
         target: cx.target.clone(),
         scope: Arc::clone(scope),

@@ -15,7 +15,7 @@ pub(super) const TEMP_SUFFIX: &str = ".tmp";
 /// Writes `path` through a temporary file in its folder, renamed over `path` when complete.
 /// Not synced to the disk: the rename is for readers running meanwhile, not for power cuts,
 /// and the next run rewrites every report anyway.
-pub(super) fn write_atomically(
+pub(crate) fn write_atomically(
     path: &Path,
     content: impl FnOnce(&mut dyn Write) -> io::Result<()>,
 ) -> Result<(), ReportError> {

@@ -1,6 +1,8 @@
 //! `junit.xml`: one `<testcase>` per case in one `<testsuite>` per suite, the form CI systems
 //! read test results in. A missed bound is a `<failure>`, a case that could not run an
-//! `<error>`; the text is what the failing test printed.
+//! `<error>`; the text is what the failing test printed. A case left inconclusive is a
+//! `<failure>` under `on_inconclusive: fail`; otherwise it passes, and says so in a
+//! `loadgate.outcome` property and in its output.
 
 use std::io;
 
@@ -16,7 +18,7 @@ impl Report for Junit<'_> {
     fn write(&self, results: &[CaseResult], out: &mut dyn io::Write) -> io::Result<()> {
         let suites = by_suite(results);
         let count = |status: Status| results.iter().filter(|r| r.status() == status).count();
-        let failures = count(Status::Fail) + count(Status::Inconclusive);
+        let failures = results.iter().filter(|r| failed(r)).count();
         writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
         writeln!(
             out,
@@ -31,7 +33,7 @@ impl Report for Junit<'_> {
         for (suite, cases) in suites {
             let failed = cases
                 .iter()
-                .filter(|(_, r)| matches!(r.status(), Status::Fail | Status::Inconclusive))
+                .filter(|(_, r)| failed(r))
                 .count();
             let errors = cases
                 .iter()
@@ -54,6 +56,11 @@ impl Report for Junit<'_> {
     }
 }
 
+/// A failing test: an error is counted apart.
+fn failed(result: &CaseResult) -> bool {
+    result.fails() && result.status() != Status::Error
+}
+
 fn write_case(
     out: &mut dyn io::Write,
     suite: &str,
@@ -69,10 +76,18 @@ fn write_case(
     )?;
     let status = result.status();
     let element = match status {
-        Status::Pass => None,
         Status::Error => Some("error"),
-        Status::Fail | Status::Inconclusive => Some("failure"),
+        _ if failed(result) => Some("failure"),
+        _ => None,
     };
+    let undecided = status == Status::Inconclusive && element.is_none();
+    if undecided {
+        write!(
+            out,
+            r#"
+      <properties><property name="loadgate.outcome" value="inconclusive"/></properties>"#
+        )?;
+    }
     if let Some(element) = element {
         let misses = text::misses(result);
         let message = misses.first().map_or("", String::as_str);
@@ -86,13 +101,13 @@ fn write_case(
         )?;
     }
     if let Some(summary) = &result.summary {
-        write!(
-            out,
-            "\n      <system-out>{}</system-out>",
-            content(&format!("measured: {}", text::one_line(summary)))
-        )?;
+        let mut said = format!("measured: {}", text::one_line(summary));
+        if undecided {
+            said = format!("{}\n{said}", text::failure_message(result));
+        }
+        write!(out, "\n      <system-out>{}</system-out>", content(&said))?;
     }
-    if element.is_some() || result.summary.is_some() {
+    if element.is_some() || result.summary.is_some() || undecided {
         write!(out, "\n    ")?;
     }
     writeln!(out, "</testcase>")

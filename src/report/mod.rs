@@ -28,11 +28,13 @@ pub use files::{
     SUMMARY_MD,
 };
 pub use html::Html;
+pub(crate) use disk::write_atomically;
 pub use json::{Json, RunResults, REPORT_SCHEMA};
 pub use junit::Junit;
 pub use markdown::Markdown;
 pub use meta::{Build, RunInfo};
 pub use progress::Progress;
+pub(crate) use scrub::redacted;
 pub use scrub::strip_credentials;
 pub use text::failure_message;
 

@@ -4,12 +4,15 @@
 use std::fmt::Display;
 
 use crate::checks::CheckTally;
+use crate::confidence::Interval;
 use crate::record::Resources;
 use crate::results::{CaseError, CaseResult, Stage, Status};
 use crate::stats::Summary;
 use crate::thresholds::{Limit, Metric};
 use crate::units::format_duration;
-use crate::verdict::{Judged, Measured, Outcome, Unmeasured, Verdict};
+use crate::verdict::{
+    BaselineUse, Judged, Measured, MismatchKind, Outcome, RegressionJudged, Unmeasured, Verdict,
+};
 
 /// `status 500 x25, timeout x3`: most frequent first, then by name; `none` when empty.
 pub fn causes<C: Display>(counts: impl IntoIterator<Item = (C, u64)>) -> String {
@@ -121,15 +124,38 @@ fn unmeasured(why: Unmeasured) -> &'static str {
 }
 
 /// One bound's line: `p95 312.4ms > bound 100ms (thresholds.yaml: suites.workers.p95)`; an
-/// `error_rate` line ends with the causes from `summary`.
+/// `error_rate` line ends with the causes from `summary`. A percentile judged with a confidence
+/// says so, with its interval, and an undecided one how many more requests would decide it.
 pub fn judged(judged: &Judged, summary: &Summary) -> String {
     let bound = &judged.bound;
     let (metric, limit, source) = (bound.metric, &bound.limit, &bound.source);
-    let mut line = match judged.measured {
-        Measured::Unmeasured(why) => {
+    let mut line = match (judged.measured, &judged.interval) {
+        (Measured::Unmeasured(why), _) => {
             format!("{metric}: {}; bound {limit} ({source})", unmeasured(why))
         }
-        value => {
+        (value, Some(interval)) => {
+            let level = percent(interval.confidence);
+            let span = interval_span(interval);
+            match judged.outcome {
+                Outcome::Inconclusive => format!(
+                    "{metric} {} ~ bound {limit}: inconclusive at {level} confidence (interval \
+                     {span}); need about {} more requests to decide ({source})",
+                    measured(&value),
+                    judged.more_requests.unwrap_or(1)
+                ),
+                Outcome::Pass => format!(
+                    "{metric} {} <= bound {limit} at {level} confidence (interval {span}) \
+                     ({source})",
+                    measured(&value)
+                ),
+                Outcome::Fail => format!(
+                    "{metric} {} > bound {limit} at {level} confidence (interval {span}) \
+                     ({source})",
+                    measured(&value)
+                ),
+            }
+        }
+        (value, None) => {
             let op = match (judged.outcome, limit) {
                 (Outcome::Pass, Limit::RateAtLeast(_)) => ">=",
                 (Outcome::Pass, _) => "<=",
@@ -148,6 +174,109 @@ pub fn judged(judged: &Judged, summary: &Summary) -> String {
     line
 }
 
+/// A confidence level as a percentage: `95%`, `99.69%`.
+fn percent(level: f64) -> String {
+    let pct = (level * 1e4).round() / 1e2;
+    format!("{pct}%")
+}
+
+/// `9.1ms..10.6ms`; an interval with no upper end (too few requests to bound the percentile
+/// from above) reads `9.1ms..unbounded`.
+fn interval_span(interval: &Interval) -> String {
+    let low = format_duration(std::time::Duration::from_nanos(interval.low_ns));
+    match interval.high_ns {
+        Some(high) => format!(
+            "{low}..{}",
+            format_duration(std::time::Duration::from_nanos(high))
+        ),
+        None => format!("{low}..unbounded"),
+    }
+}
+
+/// A relative change: `+46.2%`, `-3.1%`.
+fn change(ratio: f64) -> String {
+    format!("{:+.1}%", (ratio - 1.0) * 100.0)
+}
+
+/// One regression bound's line: `regression p95 10.2ms -> 14.9ms: +46.1% (95% interval
+/// +31.0% to +62.3%, p=0.0004) beyond +10% (thresholds.yaml: defaults.regression.p95)`.
+pub fn regression(judged: &RegressionJudged) -> String {
+    let bound = &judged.bound;
+    let key = format!("regression.{}", bound.metric);
+    let source = bound.source.at_key(&key);
+    let moved = format!(
+        "regression {} {} -> {}",
+        bound.metric,
+        measured(&judged.old),
+        measured(&judged.new)
+    );
+    let Some(c) = &judged.comparison else {
+        return format!("{moved}: cannot be compared (no successful requests or no measured span on one side) ({source})");
+    };
+    let stats = format!(
+        "{} ({} interval {} to {}, p={})",
+        change(c.ratio),
+        percent(c.confidence),
+        change(c.low),
+        change(c.high),
+        p_value(c.p_value)
+    );
+    let tolerance = bound.tolerance;
+    let verdict = match judged.outcome {
+        Outcome::Fail => format!("beyond {tolerance}"),
+        Outcome::Pass if c.improved => format!("improved (tolerance {tolerance})"),
+        Outcome::Pass => format!("within {tolerance}"),
+        Outcome::Inconclusive => format!(
+            "inconclusive against {tolerance}; need about {} more requests per side to decide",
+            judged.more_requests.unwrap_or(1)
+        ),
+    };
+    format!("{moved}: {stats} {verdict} ({source})")
+}
+
+/// `0.0004`, `0.31`, `<0.0001`.
+fn p_value(p: f64) -> String {
+    if p < 1e-4 {
+        "<0.0001".to_string()
+    } else if p < 0.01 {
+        format!("{p:.4}")
+    } else {
+        format!("{p:.2}")
+    }
+}
+
+/// What to know about the baseline a case was compared with: that it lacks the case, or that
+/// it was recorded on another machine, build or target. `None` when there is nothing to say.
+pub fn baseline(using: &BaselineUse) -> Option<String> {
+    if !using.has_case {
+        return Some(format!(
+            "baseline `{}` has no such case: regressions not compared",
+            using.name
+        ));
+    }
+    if using.mismatches.is_empty() {
+        return None;
+    }
+    let differences: Vec<String> = using
+        .mismatches
+        .iter()
+        .map(|m| {
+            let what = match m.what {
+                MismatchKind::Host => "host",
+                MismatchKind::Cpus => "cpus",
+                MismatchKind::Build => "build",
+                MismatchKind::Target => "target",
+            };
+            format!("{what} {} -> {}", m.baseline, m.run)
+        })
+        .collect();
+    Some(format!(
+        "baseline `{}` was recorded elsewhere ({}): the comparison measures that difference too",
+        using.name,
+        differences.join(", ")
+    ))
+}
+
 /// The lines of a verdict that did not pass: one per missed (or undecided) bound.
 pub fn verdict(verdict: &Verdict, summary: &Summary) -> String {
     if verdict.no_data {
@@ -156,13 +285,27 @@ pub fn verdict(verdict: &Verdict, summary: &Summary) -> String {
     if verdict.passed() {
         return "passed: every bound met".to_string();
     }
-    verdict
+    let mut lines: Vec<String> = verdict
         .bounds
         .iter()
         .filter(|j| j.outcome != Outcome::Pass)
         .map(|j| judged(j, summary))
-        .collect::<Vec<_>>()
-        .join("\n")
+        .collect();
+    lines.extend(
+        verdict
+            .regressions
+            .iter()
+            .filter(|r| r.outcome != Outcome::Pass || r.comparison.is_some_and(|c| c.improved))
+            .map(regression),
+    );
+    lines.extend(verdict.baseline.as_ref().and_then(baseline));
+    if verdict.rounds > 1 {
+        lines.push(format!(
+            "adaptive: {} rounds, {} requests",
+            verdict.rounds, summary.requests
+        ));
+    }
+    lines.join("\n")
 }
 
 /// `50 requests, 0 errors, min ... max ..., slowest round ..., 964.2 req/s` on one line.

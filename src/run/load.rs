@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use super::baseline::{BASELINE_DIR_VAR, BASELINE_VAR, SAVE_BASELINE_VAR};
 use crate::exec::{Case, Kind};
 use crate::fixtures::Fixtures;
 use crate::plan::plan_suite;
@@ -43,12 +44,18 @@ pub struct Config {
     /// [`run_all`] leaves out cases marked `ignore: true` (the libtest runner leaves them to
     /// libtest's `--ignored`).
     pub skip_ignored: bool,
+    /// Compare every case with this saved baseline (`PERF_BASELINE`).
+    pub baseline: Option<String>,
+    /// Save this run's results as a baseline of this name (`PERF_SAVE_BASELINE`).
+    pub save_baseline: Option<String>,
+    /// Where baselines are kept: `PERF_BASELINE_DIR`, else `perf-baselines/` of the package.
+    pub baseline_dir: PathBuf,
 }
 
 impl Config {
     /// `suites/` and `thresholds.yaml` of the package under test (`CARGO_MANIFEST_DIR`), with
-    /// `PERF_SUITES`, `PERF_THRESHOLDS`, `PERF_BASE_URL`, `PERF_TAGS` and `PERF_PROFILE` taken
-    /// into account.
+    /// `PERF_SUITES`, `PERF_THRESHOLDS`, `PERF_BASE_URL`, `PERF_TAGS`, `PERF_PROFILE`,
+    /// `PERF_BASELINE`, `PERF_SAVE_BASELINE` and `PERF_BASELINE_DIR` taken into account.
     pub fn from_env() -> Self {
         let root = std::env::var_os("CARGO_MANIFEST_DIR")
             .map_or_else(|| PathBuf::from("."), PathBuf::from);
@@ -68,6 +75,11 @@ impl Config {
             tags: set(TAGS_VAR),
             profile: set(PROFILE_VAR),
             skip_ignored: false,
+            baseline: set(BASELINE_VAR),
+            save_baseline: set(SAVE_BASELINE_VAR),
+            baseline_dir: std::env::var_os(BASELINE_DIR_VAR)
+                .filter(|d| !d.is_empty())
+                .map_or_else(|| root.join("perf-baselines"), PathBuf::from),
         }
     }
 

@@ -17,6 +17,7 @@ mod schema;
 pub mod span;
 pub mod suggest;
 mod tags;
+mod trust;
 mod values;
 pub mod yaml;
 
@@ -28,5 +29,8 @@ pub use raw::{fields_of, Raw};
 pub use rules::{Metric, Rules, Throughput};
 pub use span::{Span, Spanned};
 pub use tags::{check_tag, TagFilter, TAG_PATTERN};
+pub use trust::{
+    Adaptive, Confidence, Decline, Growth, OnInconclusive, RegressionRules, Tolerance,
+};
 pub use values::{ByteRate, ByteSize, HumanDuration, Percent, Ratio};
 pub use yaml::MAX_FILE_BYTES;

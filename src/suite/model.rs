@@ -11,6 +11,7 @@ use super::node::Node;
 use super::raw::Raw;
 use super::rules::Rules;
 use super::span::{Span, Spanned};
+use super::trust::Adaptive;
 use super::values::{ByteSize, HumanDuration};
 
 /// A YAML/JSON value as written; templated strings are compiled later.
@@ -107,8 +108,11 @@ pub struct CaseSpec {
     pub cookies: Option<bool>,
     /// Bounds carried by the case itself; they win over `thresholds.yaml`.
     pub thresholds: Option<Spanned<Rules>>,
-    /// Upper bound on this case's whole run.
+    /// Upper bound on this case's whole run (each round of an `adaptive` case).
     pub case_timeout: Option<Spanned<HumanDuration>>,
+    /// Run the case again in rounds, merging what each measured, until every bound judged with
+    /// `confidence` is decided or `max_requests` is reached.
+    pub adaptive: Option<Spanned<Adaptive>>,
     /// The keys of the case's kind, as written.
     #[serde(skip)]
     pub settings: KindSettings,

@@ -6,6 +6,7 @@ use std::fmt;
 use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
 
+use super::trust::{Confidence, OnInconclusive, RegressionRules};
 use super::values::{ByteRate, ByteSize, HumanDuration, Percent, Ratio};
 
 /// A metric a bound can constrain. `Display` gives the key users write in YAML.
@@ -181,6 +182,16 @@ pub struct Rules {
     pub rss_max: Option<ByteSize>,
     /// Upper bound on the growth of the managed target's resident memory (`1MiB/min`).
     pub rss_growth: Option<ByteRate>,
+    /// Judge percentile bounds (p50, p90, p95, p99) and regressions on a confidence interval at
+    /// this level (`95%`) instead of the point estimate: met or missed only with that
+    /// confidence, inconclusive when the interval straddles the bound.
+    pub confidence: Option<Confidence>,
+    /// What an inconclusive verdict does: `fail`, `pass`, or `warn` (the default: pass, with a
+    /// warning that says how many more requests would decide it).
+    pub on_inconclusive: Option<OnInconclusive>,
+    /// How far statistics may move from the baseline (`PERF_BASELINE`): `{ p95: 10%, mean:
+    /// 10%, throughput: -10% }`.
+    pub regression: Option<RegressionRules>,
 }
 
 #[cfg(test)]

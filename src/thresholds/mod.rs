@@ -15,7 +15,7 @@ mod unmatched;
 
 use std::path::Path;
 
-pub use crate::suite::{Metric, Rules, Throughput};
+pub use crate::suite::{Confidence, Metric, OnInconclusive, Rules, Throughput, Tolerance};
 pub use error::ThresholdsError;
 pub use limit::{limit_of, Limit};
 pub use source::Source;
@@ -32,6 +32,58 @@ pub struct Bound {
     /// What is allowed.
     pub limit: Limit,
     /// The rule that set it; shown as `thresholds.yaml: cases."tasks::submit_*".p95`.
+    pub source: Source,
+}
+
+/// Statistics a `regression:` rule can bound, in the order they are reported.
+pub const REGRESSION_METRICS: [Metric; 6] = [
+    Metric::Mean,
+    Metric::P50,
+    Metric::P90,
+    Metric::P95,
+    Metric::P99,
+    Metric::Throughput,
+];
+
+/// How sure the verdicts of one case must be: its `confidence`, `on_inconclusive` and
+/// `regression` keys, each from the most specific rule that sets it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Policy {
+    /// Percentile bounds and regressions are judged on intervals at this level.
+    pub confidence: Option<Setting<Confidence>>,
+    /// What an inconclusive verdict does to the run (`warn` when no rule says).
+    pub on_inconclusive: Option<Setting<OnInconclusive>>,
+    /// How far each statistic may move from the baseline's.
+    pub regression: Vec<RegressionBound>,
+}
+
+impl Policy {
+    /// What an inconclusive verdict does to the run.
+    pub fn on_inconclusive(&self) -> OnInconclusive {
+        self.on_inconclusive
+            .as_ref()
+            .map(|s| s.value)
+            .unwrap_or_default()
+    }
+}
+
+/// One setting of a case, and where it is written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Setting<T> {
+    /// The value.
+    pub value: T,
+    /// The rule that set it (its metric is a stand-in: show it with [`Source::at_key`]).
+    pub source: Source,
+}
+
+/// A tolerance on one statistic against the baseline, and the rule that set it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RegressionBound {
+    /// The statistic compared (mean, a percentile, or throughput).
+    pub metric: Metric,
+    /// How far it may move: up for latencies, down (negative) for throughput.
+    pub tolerance: Tolerance,
+    /// The rule that set it; shown as `thresholds.yaml: defaults.regression.p95`.
     pub source: Source,
 }
 

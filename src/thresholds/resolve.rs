@@ -2,7 +2,10 @@
 //! metric the first that sets it.
 
 use super::file::CaseRule;
-use super::{limit_of, Bound, Limit, Metric, RuleSet, Rules, Source, Thresholds};
+use super::{
+    limit_of, Bound, Limit, Metric, Policy, RegressionBound, RuleSet, Rules, Setting, Source,
+    Thresholds, REGRESSION_METRICS,
+};
 use crate::suite::Ratio;
 
 /// A rule that may bound a case, and where it is written.
@@ -39,6 +42,89 @@ impl Thresholds {
         tags: &[String],
         inline: Option<(&Rules, &str)>,
     ) -> Vec<Bound> {
+        let candidates = self.candidates(suite, case, tags, inline);
+        Metric::ALL
+            .into_iter()
+            .filter_map(|metric| {
+                let found = candidates.iter().find_map(|c| {
+                    let limit = limit_of(c.rules, metric)?;
+                    Some((limit, self.source(c, metric)))
+                });
+                let found = found.or_else(|| {
+                    (metric == Metric::ErrorRate)
+                        .then_some((Limit::RatioAtMost(Ratio(0.0)), Source::BuiltinErrorRate))
+                });
+                found.map(|(limit, source)| Bound {
+                    metric,
+                    limit,
+                    source,
+                })
+            })
+            .collect()
+    }
+
+    /// How sure the verdicts of one case must be, resolved like its bounds: for `confidence`,
+    /// `on_inconclusive` and each `regression` statistic, the most specific rule that sets it.
+    pub fn resolve_policy(
+        &self,
+        suite: &str,
+        case: &str,
+        tags: &[String],
+        inline: Option<(&Rules, &str)>,
+    ) -> Policy {
+        let candidates = self.candidates(suite, case, tags, inline);
+        // The metric in a setting's source is the one its key is shown under.
+        let confidence = candidates.iter().find_map(|c| {
+            let level = c.rules.confidence?;
+            Some(Setting {
+                value: level,
+                source: self.source(c, Metric::P95),
+            })
+        });
+        let on_inconclusive = candidates.iter().find_map(|c| {
+            let what = c.rules.on_inconclusive?;
+            Some(Setting {
+                value: what,
+                source: self.source(c, Metric::P95),
+            })
+        });
+        let regression = REGRESSION_METRICS
+            .into_iter()
+            .filter_map(|metric| {
+                candidates.iter().find_map(|c| {
+                    let rules = c.rules.regression.as_ref()?;
+                    let tolerance = match metric {
+                        Metric::P50 => rules.p50.map(|g| g.0),
+                        Metric::P90 => rules.p90.map(|g| g.0),
+                        Metric::P95 => rules.p95.map(|g| g.0),
+                        Metric::P99 => rules.p99.map(|g| g.0),
+                        Metric::Mean => rules.mean.map(|g| g.0),
+                        Metric::Throughput => rules.throughput.map(|d| d.0),
+                        _ => None,
+                    }?;
+                    Some(RegressionBound {
+                        metric,
+                        tolerance,
+                        source: self.source(c, metric),
+                    })
+                })
+            })
+            .collect();
+        Policy {
+            confidence,
+            on_inconclusive,
+            regression,
+        }
+    }
+
+    /// The rules that may bound a case, most specific first.
+    fn candidates<'a>(
+        &'a self,
+        suite: &'a str,
+        case: &'a str,
+        tags: &[String],
+        inline: Option<(&'a Rules, &'a str)>,
+    ) -> Vec<Candidate<'a>> {
         let name = format!("{suite}::{case}");
         let profile = self.active.map(|i| &self.profiles[i]);
         // The profile's rules first at every level, then the file's own.
@@ -108,24 +194,7 @@ impl Thresholds {
             });
         }
 
-        Metric::ALL
-            .into_iter()
-            .filter_map(|metric| {
-                let found = candidates.iter().find_map(|c| {
-                    let limit = limit_of(c.rules, metric)?;
-                    Some((limit, self.source(c, metric)))
-                });
-                let found = found.or_else(|| {
-                    (metric == Metric::ErrorRate)
-                        .then_some((Limit::RatioAtMost(Ratio(0.0)), Source::BuiltinErrorRate))
-                });
-                found.map(|(limit, source)| Bound {
-                    metric,
-                    limit,
-                    source,
-                })
-            })
-            .collect()
+        candidates
     }
 
     fn source(&self, candidate: &Candidate, metric: Metric) -> Source {

@@ -70,26 +70,44 @@ impl Source {
     /// The file a rule is written in and the rule's path there (`suites.workers.p95`); `None`
     /// for the built-in bound.
     fn written(&self) -> Option<(&str, String)> {
+        self.rule()
+            .map(|(file, path)| (file, format!("{path}.{}", self.metric())))
+    }
+
+    /// The file and the path of the rule itself, without the key (`suites.workers`).
+    fn rule(&self) -> Option<(&str, String)> {
         match self {
-            Source::Inline { file, case, metric } => {
-                Some((file, format!("case {case} thresholds.{metric}")))
-            }
-            Source::Case {
-                file,
-                pattern,
-                metric,
-            } => Some((file, format!("cases.{pattern:?}.{metric}"))),
-            Source::Tag { file, tag, metric } => Some((file, format!("tags.{tag}.{metric}"))),
-            Source::Suite {
-                file,
-                suite,
-                metric,
-            } => Some((file, format!("suites.{suite}.{metric}"))),
-            Source::Defaults { file, metric } => Some((file, format!("defaults.{metric}"))),
+            Source::Inline { file, case, .. } => Some((file, format!("case {case} thresholds"))),
+            Source::Case { file, pattern, .. } => Some((file, format!("cases.{pattern:?}"))),
+            Source::Tag { file, tag, .. } => Some((file, format!("tags.{tag}"))),
+            Source::Suite { file, suite, .. } => Some((file, format!("suites.{suite}"))),
+            Source::Defaults { file, .. } => Some((file, "defaults".to_string())),
             Source::BuiltinErrorRate => None,
             Source::Profile { profile, within } => within
-                .written()
+                .rule()
                 .map(|(file, path)| (file, format!("profiles.{profile}.{path}"))),
+        }
+    }
+
+    /// The metric whose key the rule sets.
+    pub fn metric(&self) -> Metric {
+        match self {
+            Source::Inline { metric, .. }
+            | Source::Case { metric, .. }
+            | Source::Tag { metric, .. }
+            | Source::Suite { metric, .. }
+            | Source::Defaults { metric, .. } => *metric,
+            Source::BuiltinErrorRate => Metric::ErrorRate,
+            Source::Profile { within, .. } => within.metric(),
+        }
+    }
+
+    /// Where another key of the same rule is written: `thresholds.yaml: defaults.confidence`,
+    /// `thresholds.yaml: cases."tasks::*".regression.p95`.
+    pub fn at_key(&self, key: &str) -> String {
+        match self.rule() {
+            Some((file, path)) => format!("{file}: {path}.{key}"),
+            None => format!("built-in default ({key})"),
         }
     }
 }
