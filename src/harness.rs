@@ -75,6 +75,25 @@ impl Harness {
         self
     }
 
+    /// Compares every case with the saved baseline `name` (its `regression:` bounds), over
+    /// `PERF_BASELINE`.
+    pub fn baseline(mut self, name: &str) -> Self {
+        self.config.baseline = Some(name.to_string());
+        self
+    }
+
+    /// Saves the run's results as the baseline `name`, over `PERF_SAVE_BASELINE`.
+    pub fn save_baseline(mut self, name: &str) -> Self {
+        self.config.save_baseline = Some(name.to_string());
+        self
+    }
+
+    /// Keeps baselines in `dir`, over `PERF_BASELINE_DIR` and the default `perf-baselines/`.
+    pub fn baseline_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.config.baseline_dir = dir.into();
+        self
+    }
+
     /// Runs suites that name no target (no `base_url`, no `PERF_BASE_URL`) against the embedded
     /// reference API, as loadgate's own suites do; without this, such a suite is an error.
     #[cfg(feature = "reference-api")]
@@ -249,10 +268,7 @@ fn trial(entry: Loaded, session: &Arc<Session>, collected: &Arc<Collected>) -> O
                 let result = session.run_case(&case);
                 let outcome = if !result.fails() {
                     if result.warns() {
-                        eprintln!(
-                            "warning: {}",
-                            session.redact(&failure_message(&result))
-                        );
+                        eprintln!("warning: {}", session.redact(&failure_message(&result)));
                     }
                     Ok(())
                 } else {

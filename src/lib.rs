@@ -23,9 +23,9 @@
 //! Everything else is crate-private.
 
 pub(crate) mod checks;
-pub mod confidence;
 #[cfg(feature = "cli")]
 pub mod cli;
+pub mod confidence;
 pub(crate) mod data;
 pub(crate) mod exec;
 pub(crate) mod extract;

@@ -23,9 +23,7 @@ use crate::verdict::{
 mod baseline;
 mod load;
 
-pub use baseline::{
-    Baseline, BASELINE_DIR_VAR, BASELINE_VAR, SAVE_BASELINE_VAR,
-};
+pub use baseline::{Baseline, BASELINE_DIR_VAR, BASELINE_VAR, SAVE_BASELINE_VAR};
 pub use load::{load, unmatched_rules, Config, Loaded, PROFILE_VAR, TAGS_VAR};
 
 /// The confidence of regression comparisons when no rule sets `confidence`.
@@ -187,7 +185,14 @@ impl Session {
             let n = recorded.total.requests();
             let level = plan.look(looks.previous, n);
             let summary = Summary::of(&recorded.total, recorded.elapsed);
-            let verdict = decide(case, recorded, &summary, None, compared.as_ref(), Some(level));
+            let verdict = decide(
+                case,
+                recorded,
+                &summary,
+                None,
+                compared.as_ref(),
+                Some(level),
+            );
             if verdict.outcome == Outcome::Fail || verdict.more_requests().is_none() {
                 break;
             }
@@ -275,8 +280,16 @@ pub fn run_all(config: &Config, filter: &str) -> Vec<CaseResult> {
         .clone()
         .map(|dir| config.report_files(dir));
     announce_profile(config);
-    let session = Session::new(config.base_url.clone(), config.reference_api);
+    let (session, broken_baseline) = open_session(config);
     let mut results = Vec::new();
+    if let Err(e) = check_baseline_names(config) {
+        results.push(CaseResult::broken("baseline::name", e));
+        return results;
+    }
+    // A baseline that cannot be read fails the run whatever the filter.
+    if let Some(Loaded::Broken { id, error }) = broken_baseline {
+        results.push(CaseResult::broken(&id, error));
+    }
     for entry in load(config) {
         match entry {
             Loaded::Case(case)

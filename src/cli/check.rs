@@ -9,7 +9,7 @@ use super::{bound_text, Exit, Inputs};
 use crate::exec::Case;
 use crate::plan::KindPlan;
 use crate::run::{self, Loaded};
-use crate::thresholds::Bound;
+use crate::thresholds::{Bound, OnInconclusive};
 
 #[derive(Debug, Args)]
 pub(super) struct CheckArgs {
@@ -74,6 +74,7 @@ fn listing(case: &Case, note: &str) -> String {
         text.push_str(&format!("    tags: {}\n", case.tags.join(", ")));
     }
     text.push_str(&bounds(&case.bounds, "    "));
+    text.push_str(&policy(case));
     let steps = case.main().steps.iter().map(|s| s.name.as_str());
     for (name, bounds_of) in steps.zip(&case.step_bounds) {
         text.push_str(&format!(
@@ -83,6 +84,46 @@ fn listing(case: &Case, note: &str) -> String {
     }
     for (name, bounds_of) in &case.name_bounds {
         text.push_str(&format!("    {name}:\n{}", bounds(bounds_of, "      ")));
+    }
+    text
+}
+
+/// The case's confidence, what inconclusive does, its regression bounds and adaptive rounds,
+/// each with the rule that set it.
+fn policy(case: &Case) -> String {
+    let policy = &case.policy;
+    let mut text = String::new();
+    if let Some(c) = &policy.confidence {
+        text.push_str(&format!(
+            "    confidence {}  {}\n",
+            c.value,
+            c.source.at_key("confidence")
+        ));
+    }
+    if let Some(o) = &policy.on_inconclusive {
+        let what = match o.value {
+            OnInconclusive::Fail => "fail",
+            OnInconclusive::Pass => "pass",
+            OnInconclusive::Warn => "warn",
+        };
+        text.push_str(&format!(
+            "    on_inconclusive {what}  {}\n",
+            o.source.at_key("on_inconclusive")
+        ));
+    }
+    for r in &policy.regression {
+        text.push_str(&format!(
+            "    regression {} {}  {}\n",
+            r.metric,
+            r.tolerance,
+            r.source.at_key(&format!("regression.{}", r.metric))
+        ));
+    }
+    if let Some(a) = case.adaptive {
+        text.push_str(&format!(
+            "    adaptive: rounds until decided, at most {} requests\n",
+            a.max_requests
+        ));
     }
     text
 }

@@ -179,7 +179,8 @@ pub fn compare_rates(
     tolerance: f64,
     confidence: f64,
 ) -> Option<Comparison> {
-    if old_count == 0 || new_count == 0 || !(old_secs > 0.0) || !(new_secs > 0.0) {
+    let positive = |secs: f64| secs.is_finite() && secs > 0.0;
+    if old_count == 0 || new_count == 0 || !positive(old_secs) || !positive(new_secs) {
         return None;
     }
     let ratio = (new_count as f64 / new_secs) / (old_count as f64 / old_secs);

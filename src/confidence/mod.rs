@@ -90,7 +90,7 @@ fn more_for_width(n: u64, have: f64, need: f64) -> u64 {
 
 /// `1 - confidence`, when `confidence` lies strictly between 0 and 1.
 fn alpha(confidence: f64) -> Option<f64> {
-    (confidence > 0.0 && confidence < 1.0).then(|| 1.0 - confidence)
+    (confidence > 0.0 && confidence < 1.0).then_some(1.0 - confidence)
 }
 
 #[cfg(test)]

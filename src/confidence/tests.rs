@@ -133,13 +133,19 @@ fn percentile_regressions_are_found_and_unchanged_services_are_not() {
         .unwrap()
     };
     let unchanged = compare(&same);
-    assert!(unchanged.low <= 1.0 && unchanged.high >= 1.0, "{unchanged:?}");
+    assert!(
+        unchanged.low <= 1.0 && unchanged.high >= 1.0,
+        "{unchanged:?}"
+    );
     assert_ne!(unchanged.change, Change::Regressed);
     let worse = compare(&slower);
     assert_eq!(worse.change, Change::Regressed, "{worse:?}");
     assert!(worse.p_value < 0.01 && worse.ratio > 1.3, "{worse:?}");
     let better = compare(&faster);
-    assert!(better.improved && better.change == Change::Within, "{better:?}");
+    assert!(
+        better.improved && better.change == Change::Within,
+        "{better:?}"
+    );
     // The same seed gives the same interval.
     assert_eq!(compare(&slower), worse);
     assert!(compare_percentiles(
@@ -216,4 +222,3 @@ fn odd_inputs_never_panic() {
     assert_eq!(plan.next(0), None);
     assert!(plan.look(0, 0) < 1.0);
 }
-

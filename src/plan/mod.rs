@@ -22,8 +22,7 @@ use crate::fixtures::Fixtures;
 use crate::suite::suggest::nearest;
 use crate::suite::{
     check_tag, Adaptive, CaseSpec, FixtureScope, Json, Span, Spanned, SuiteError, SuiteSource,
-    SuiteSpec,
-    YamlError,
+    SuiteSpec, YamlError,
 };
 use crate::template::Scope;
 use crate::thresholds::{Bound, Metric, Policy, Thresholds};

@@ -27,6 +27,8 @@ pub struct Fault {
 enum Delay {
     Fixed(Duration),
     Between(Duration, Duration),
+    /// Lognormal: `median * exp(sigma * Z)`, capped at 100 medians.
+    LogNormal(Duration, f64),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -49,6 +51,21 @@ impl Fault {
         let (low, high) = if min <= max { (min, max) } else { (max, min) };
         Self {
             delay: Some(Delay::Between(low, high)),
+            errors: None,
+        }
+    }
+
+    /// Waits a lognormal time before answering: `median * exp(sigma * Z)` with `Z` standard
+    /// normal (capped at 100 medians), the long right tail web services show. `sigma` is
+    /// clamped to `0.0..=3.0` (NaN counts as 0).
+    pub fn lognormal_delay(median: Duration, sigma: f64) -> Self {
+        let sigma = if sigma.is_nan() {
+            0.0
+        } else {
+            sigma.clamp(0.0, 3.0)
+        };
+        Self {
+            delay: Some(Delay::LogNormal(median, sigma)),
             errors: None,
         }
     }
@@ -91,6 +108,14 @@ impl Fault {
                 Some(Duration::from_nanos(
                     rand::rng().random_range(low_ns..=high_ns),
                 ))
+            }
+            Delay::LogNormal(median, sigma) => {
+                let mut rng = rand::rng();
+                // Box-Muller.
+                let u1: f64 = rng.random::<f64>().max(f64::MIN_POSITIVE);
+                let u2: f64 = rng.random();
+                let z = (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos();
+                Some(median.mul_f64((sigma * z).exp().min(100.0)))
             }
         }
     }

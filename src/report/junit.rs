@@ -31,10 +31,7 @@ impl Report for Junit<'_> {
         // JUnit's schema wants the timestamp without a zone; it is UTC.
         let timestamp = timestamp.trim_end_matches('Z');
         for (suite, cases) in suites {
-            let failed = cases
-                .iter()
-                .filter(|(_, r)| failed(r))
-                .count();
+            let failed = cases.iter().filter(|(_, r)| failed(r)).count();
             let errors = cases
                 .iter()
                 .filter(|(_, r)| r.status() == Status::Error)

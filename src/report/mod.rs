@@ -23,12 +23,12 @@ use std::io;
 
 pub use self::csv::{HistoryCsv, StatsCsv};
 pub use console::Console;
+pub(crate) use disk::write_atomically;
 pub use files::{
     ReportError, ReportFiles, JUNIT_XML, REPORT_HTML, RESULTS_JSON, STATS_CSV, STATS_HISTORY_CSV,
     SUMMARY_MD,
 };
 pub use html::Html;
-pub(crate) use disk::write_atomically;
 pub use json::{Json, RunResults, REPORT_SCHEMA};
 pub use junit::Junit;
 pub use markdown::Markdown;

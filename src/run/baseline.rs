@@ -107,7 +107,11 @@ impl Baseline {
         let mut mismatches = Vec::new();
         let mut differ = |what, baseline: String, run: String| {
             if baseline != run {
-                mismatches.push(Mismatch { what, baseline, run });
+                mismatches.push(Mismatch {
+                    what,
+                    baseline,
+                    run,
+                });
             }
         };
         let unknown = || "unknown".to_string();

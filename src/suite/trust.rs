@@ -254,7 +254,10 @@ mod tests {
         assert_eq!(Tolerance(0.1).to_string(), "+10%");
         let pattern = regex::Regex::new(SIGNED_PATTERN).unwrap();
         for good in ["10%", "-10 %", "0.1", "+5%"] {
-            assert!(pattern.is_match(good) && Tolerance::parse(good).is_ok(), "{good}");
+            assert!(
+                pattern.is_match(good) && Tolerance::parse(good).is_ok(),
+                "{good}"
+            );
         }
     }
 }
