@@ -106,7 +106,10 @@ cases:
     assert!(message.contains("target resources: cpu max"), "{message}");
 
     let pid = pid_in(&pid_file);
-    assert!(!is_alive(pid), "the target {pid} outlived the run");
+    assert!(
+        gone_within(pid, Duration::from_secs(5)),
+        "the target {pid} outlived the run"
+    );
 }
 
 #[test]
@@ -198,7 +201,10 @@ cases:
     );
     assert!(message.ends_with("\n  | starting"), "{message}");
     let pid = pid_in(&pid_file);
-    assert!(!is_alive(pid), "the target {pid} outlived the run");
+    assert!(
+        gone_within(pid, Duration::from_secs(5)),
+        "the target {pid} outlived the run"
+    );
 }
 
 #[test]
