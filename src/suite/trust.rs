@@ -8,6 +8,8 @@ use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
 
+use super::values::deserialize_by_parse;
+
 /// A confidence level, written `95%` or `0.95`; from 50 % to 99.99 %.
 #[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Serialize)]
 #[serde(transparent)]
@@ -153,32 +155,11 @@ pub struct Adaptive {
     pub max_requests: u64,
 }
 
+/// `Deserialize` through the type's `parse` (as the other values), and a JSON Schema of a
+/// string matching `$pattern` or a number.
 macro_rules! by_parse {
     ($type:ty, $expecting:literal, $name:literal, $description:literal, $pattern:expr) => {
-        impl<'de> Deserialize<'de> for $type {
-            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                struct ParseVisitor;
-                impl Visitor<'_> for ParseVisitor {
-                    type Value = $type;
-                    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                        f.write_str($expecting)
-                    }
-                    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                        <$type>::parse(v).map_err(E::custom)
-                    }
-                    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-                        self.visit_str(&v.to_string())
-                    }
-                    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-                        self.visit_str(&v.to_string())
-                    }
-                    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-                        self.visit_str(&v.to_string())
-                    }
-                }
-                deserializer.deserialize_any(ParseVisitor)
-            }
-        }
+        deserialize_by_parse!($type, $expecting);
 
         impl JsonSchema for $type {
             fn schema_name() -> Cow<'static, str> {

@@ -299,6 +299,8 @@ macro_rules! deserialize_by_parse {
     };
 }
 
+pub(super) use deserialize_by_parse;
+
 deserialize_by_parse!(Percent, "a percentage of one CPU core, such as `150%`");
 deserialize_by_parse!(ByteRate, "a growth rate such as `1MiB/min`");
 
