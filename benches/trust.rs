@@ -38,45 +38,58 @@ struct Run {
     requests: u64,
 }
 
+/// One gate at a fixed number of requests, at the gate's confidence. `judge(n, confidence)`
+/// says whether the first `n` requests fail the gate and whether they leave it undecided.
+fn fixed(n: u64, judge: impl FnOnce(u64, f64) -> (bool, bool)) -> Run {
+    let (failed, undecided) = judge(n, CONFIDENCE);
+    Run {
+        failed,
+        undecided,
+        requests: n,
+    }
+}
+
+/// One gate run adaptively: looks at START, then doubling request counts up to MAX_REQUESTS,
+/// each at the level the alpha spending allows, until `judge` decides.
+fn adaptive(mut judge: impl FnMut(u64, f64) -> (bool, bool)) -> Run {
+    let plan = Sequential {
+        confidence: CONFIDENCE,
+        max_requests: MAX_REQUESTS,
+    };
+    let (mut previous, mut n) = (0, START);
+    loop {
+        let (failed, undecided) = judge(n, plan.look(previous, n));
+        match plan.next(n).filter(|_| undecided) {
+            Some(next) => (previous, n) = (n, next),
+            None => {
+                return Run {
+                    failed,
+                    undecided,
+                    requests: n,
+                }
+            }
+        }
+    }
+}
+
 fn absolute(sigma: f64, scale: f64, n: Option<u64>, bound: u64, seed: u64) -> (bool, Run) {
+    let judge = |data: &[u64], level: f64| {
+        let (_, d) = judge_percentile(Latencies::Exact(data), 0.95, bound, level).unwrap();
+        (
+            d == Decision::Missed,
+            matches!(d, Decision::Undecided { .. }),
+        )
+    };
     match n {
         Some(n) => {
             let data = sample(sigma, scale, n, seed);
             let naive = p95(&data) > bound as f64;
-            let (_, d) =
-                judge_percentile(Latencies::Exact(&data), 0.95, bound, CONFIDENCE).unwrap();
-            let run = Run {
-                failed: d == Decision::Missed,
-                undecided: matches!(d, Decision::Undecided { .. }),
-                requests: n,
-            };
-            (naive, run)
+            (naive, fixed(n, |_, level| judge(&data, level)))
         }
         None => {
-            let plan = Sequential {
-                confidence: CONFIDENCE,
-                max_requests: MAX_REQUESTS,
-            };
             let all = sample(sigma, scale, MAX_REQUESTS, seed);
             let naive = p95(&all[..START as usize]) > bound as f64;
-            let (mut previous, mut n) = (0, START);
-            loop {
-                let level = plan.look(previous, n);
-                let data = &all[..n as usize];
-                let (_, d) = judge_percentile(Latencies::Exact(data), 0.95, bound, level).unwrap();
-                let undecided = matches!(d, Decision::Undecided { .. });
-                match plan.next(n).filter(|_| undecided) {
-                    Some(next) => (previous, n) = (n, next),
-                    None => {
-                        let run = Run {
-                            failed: d == Decision::Missed,
-                            undecided,
-                            requests: n,
-                        };
-                        return (naive, run);
-                    }
-                }
-            }
+            (naive, adaptive(|n, level| judge(&all[..n as usize], level)))
         }
     }
 }
@@ -84,8 +97,8 @@ fn absolute(sigma: f64, scale: f64, n: Option<u64>, bound: u64, seed: u64) -> (b
 fn regression(sigma: f64, scale: f64, n: Option<u64>, seed: u64) -> (bool, Run) {
     let old_all = sample(sigma, 1.0, MAX_REQUESTS, seed);
     let new_all = sample(sigma, scale, MAX_REQUESTS, seed + 1_000_000);
-    let compare = |n: u64, level: f64| {
-        compare_percentiles(
+    let judge = |n: u64, level: f64| {
+        let change = compare_percentiles(
             Latencies::Exact(&old_all[..n as usize]),
             Latencies::Exact(&new_all[..n as usize]),
             0.95,
@@ -95,44 +108,19 @@ fn regression(sigma: f64, scale: f64, n: Option<u64>, seed: u64) -> (bool, Run) 
             seed,
         )
         .unwrap()
-        .change
+        .change;
+        (
+            change == Change::Regressed,
+            matches!(change, Change::Undecided { .. }),
+        )
     };
-    match n {
-        Some(n) => {
-            let naive = p95(&new_all[..n as usize]) > p95(&old_all[..n as usize]) * 1.10;
-            let change = compare(n, CONFIDENCE);
-            let run = Run {
-                failed: change == Change::Regressed,
-                undecided: matches!(change, Change::Undecided { .. }),
-                requests: n,
-            };
-            (naive, run)
-        }
-        None => {
-            let plan = Sequential {
-                confidence: CONFIDENCE,
-                max_requests: MAX_REQUESTS,
-            };
-            let s = START as usize;
-            let naive = p95(&new_all[..s]) > p95(&old_all[..s]) * 1.10;
-            let (mut previous, mut n) = (0, START);
-            loop {
-                let change = compare(n, plan.look(previous, n));
-                let undecided = matches!(change, Change::Undecided { .. });
-                match plan.next(n).filter(|_| undecided) {
-                    Some(next) => (previous, n) = (n, next),
-                    None => {
-                        let run = Run {
-                            failed: change == Change::Regressed,
-                            undecided,
-                            requests: n,
-                        };
-                        return (naive, run);
-                    }
-                }
-            }
-        }
-    }
+    let first = n.unwrap_or(START) as usize;
+    let naive = p95(&new_all[..first]) > p95(&old_all[..first]) * 1.10;
+    let run = match n {
+        Some(n) => fixed(n, judge),
+        None => adaptive(judge),
+    };
+    (naive, run)
 }
 
 /// Rates over `repeats` runs: naive failures, gate failures, undecided, mean requests.

@@ -1,6 +1,8 @@
 //! Another project gets the runner by adding loadgate as a dev-dependency and a three-line
 //! `tests/perf.rs`. This builds such a project in a temporary directory and runs it.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -44,7 +46,7 @@ fn a_dependent_project_runs_its_suites_with_three_lines() {
     let loadgate = env!("CARGO_MANIFEST_DIR").replace('\\', "/");
     // The project's Cargo.toml is the README's, as written, with the path to this clone; its
     // Rust examples are test targets of the project, built below.
-    let readme = readme_blocks();
+    let readme = common::readme_blocks();
     let manifest = readme
         .iter()
         .find(|(lang, text)| lang == "toml" && text.starts_with("[dev-dependencies]"))
@@ -248,24 +250,6 @@ fn cases_never_overlap_under_nextest(project: &Path) {
         .unwrap_or_else(|| panic!("no summary line: {out}"));
     assert!(total >= 2.0, "two 1 s cases overlapped: {total}s\n{out}");
     std::fs::remove_file(project.join("suites/slow.yaml")).unwrap();
-}
-
-/// `(language, text)` of every fenced block of the README.
-fn readme_blocks() -> Vec<(String, String)> {
-    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
-        .expect("README.md");
-    let mut out = Vec::new();
-    let mut lines = readme.lines();
-    while let Some(line) = lines.next() {
-        if let Some(lang) = line.strip_prefix("```") {
-            let body: Vec<&str> = lines
-                .by_ref()
-                .take_while(|l| !l.starts_with("```"))
-                .collect();
-            out.push((lang.trim().to_string(), body.join("\n") + "\n"));
-        }
-    }
-    out
 }
 
 const FIXTURES_RUNNER: &str = r#"use loadgate::template::Variables;

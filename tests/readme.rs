@@ -3,33 +3,15 @@
 //! parses as thresholds, and the JSON block is valid JSON. (Its Rust and TOML blocks are built
 //! as a dependent project's files in `tests/downstream.rs`.)
 
-use std::path::Path;
+mod common;
 
 use loadgate::run::{load, Config, Loaded};
 use loadgate::thresholds::Thresholds;
 
-/// `(language, text)` of every fenced block of the README.
-fn blocks() -> Vec<(String, String)> {
-    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
-        .expect("README.md");
-    let mut out = Vec::new();
-    let mut lines = readme.lines();
-    while let Some(line) = lines.next() {
-        if let Some(lang) = line.strip_prefix("```") {
-            let body: Vec<&str> = lines
-                .by_ref()
-                .take_while(|l| !l.starts_with("```"))
-                .collect();
-            out.push((lang.trim().to_string(), body.join("\n") + "\n"));
-        }
-    }
-    out
-}
-
 #[test]
 fn every_yaml_block_parses_and_every_suite_block_plans() {
     let mut suites = 0;
-    for (lang, text) in blocks().iter().filter(|(l, _)| l == "yaml") {
+    for (lang, text) in common::readme_blocks().iter().filter(|(l, _)| l == "yaml") {
         let first = text.lines().next().unwrap_or_default();
         loadgate::suite::yaml::parse_node(text, "README.md")
             .unwrap_or_else(|e| panic!("{lang} block `{first}`: {e}"));
@@ -60,7 +42,7 @@ fn every_yaml_block_parses_and_every_suite_block_plans() {
 
 #[test]
 fn the_json_blocks_are_json() {
-    for (_, text) in blocks().iter().filter(|(l, _)| l == "json") {
+    for (_, text) in common::readme_blocks().iter().filter(|(l, _)| l == "json") {
         serde_json::from_str::<serde_json::Value>(text)
             .unwrap_or_else(|e| panic!("README JSON block: {e}\n{text}"));
     }

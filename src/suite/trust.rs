@@ -8,7 +8,7 @@ use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
 
-use super::values::deserialize_by_parse;
+use super::values::{deserialize_by_parse, percent_or_fraction};
 
 /// A confidence level, written `95%` or `0.95`; from 50 % to 99.99 %.
 #[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Serialize)]
@@ -19,13 +19,8 @@ impl Confidence {
     /// Parses `95%`, `99.9 %` or `0.95`.
     pub fn parse(text: &str) -> Result<Self, String> {
         let text = text.trim();
-        let (number, scale) = match text.strip_suffix('%') {
-            Some(n) => (n.trim(), 100.0),
-            None => (text, 1.0),
-        };
-        let value = number.parse::<f64>().map(|v| v / scale);
-        match value {
-            Ok(v) if (0.5..=0.9999).contains(&v) => Ok(Self(v)),
+        match percent_or_fraction(text) {
+            Some(v) if (0.5..=0.9999).contains(&v) => Ok(Self(v)),
             _ => Err(format!(
                 "invalid confidence `{text}`: expected a level from 50% to 99.99%, such as `95%`"
             )),
@@ -65,12 +60,8 @@ impl Tolerance {
     /// Parses `10%`, `-10 %`, `0.1` or `-0.1`.
     pub fn parse(text: &str) -> Result<Self, String> {
         let text = text.trim();
-        let (number, scale) = match text.strip_suffix('%') {
-            Some(n) => (n.trim(), 100.0),
-            None => (text, 1.0),
-        };
-        match number.parse::<f64>().map(|v| v / scale) {
-            Ok(v) if v.is_finite() && v > -1.0 => Ok(Self(v)),
+        match percent_or_fraction(text) {
+            Some(v) if v.is_finite() && v > -1.0 => Ok(Self(v)),
             _ => Err(format!(
                 "invalid tolerance `{text}`: expected a change such as `10%` or `-10%`"
             )),

@@ -92,16 +92,12 @@ impl Ratio {
     /// Parses `0.01`, `1%` or `0.5 %`.
     pub fn parse(text: &str) -> Result<Self, String> {
         let text = text.trim();
-        let (number, scale) = match text.strip_suffix('%') {
-            Some(n) => (n.trim(), 100.0),
-            None => (text, 1.0),
-        };
-        let value: f64 = number.parse().map_err(|_| {
+        let value = percent_or_fraction(text).ok_or_else(|| {
             format!(
                 "invalid ratio `{text}`: expected a fraction like `0.01` or a percentage like `1%`"
             )
         })?;
-        Self::new(value / scale)
+        Self::new(value)
             .ok_or_else(|| format!("invalid ratio `{text}`: must be between 0 and 1 (0% to 100%)"))
     }
 
@@ -109,6 +105,16 @@ impl Ratio {
     pub fn new(value: f64) -> Option<Self> {
         (0.0..=1.0).contains(&value).then_some(Self(value))
     }
+}
+
+/// `95%` as 0.95, or a plain fraction such as `0.95` as itself; `None` if it is not a number.
+pub(super) fn percent_or_fraction(text: &str) -> Option<f64> {
+    let text = text.trim();
+    let (number, scale) = match text.strip_suffix('%') {
+        Some(n) => (n.trim(), 100.0),
+        None => (text, 1.0),
+    };
+    number.parse::<f64>().ok().map(|v| v / scale)
 }
 
 impl fmt::Display for Ratio {

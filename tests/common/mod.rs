@@ -1,4 +1,5 @@
-//! Helpers shared by the integration tests: a suite in a temporary folder, one report, a GET.
+//! Helpers shared by the integration tests: a suite in a temporary folder, one report, a GET,
+//! the README's code blocks.
 
 use std::path::Path;
 
@@ -7,6 +8,25 @@ pub mod hostile;
 
 use loadgate::results::CaseResult;
 use loadgate::Harness;
+
+/// `(language, text)` of every fenced block of the README.
+#[allow(dead_code)]
+pub fn readme_blocks() -> Vec<(String, String)> {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("README.md");
+    let mut out = Vec::new();
+    let mut lines = readme.lines();
+    while let Some(line) = lines.next() {
+        if let Some(lang) = line.strip_prefix("```") {
+            let body: Vec<&str> = lines
+                .by_ref()
+                .take_while(|l| !l.starts_with("```"))
+                .collect();
+            out.push((lang.trim().to_string(), body.join("\n") + "\n"));
+        }
+    }
+    out
+}
 
 /// Writes `suite` as `suites/<name>.yaml` and `thresholds` beside it; returns the harness.
 #[allow(dead_code)]
