@@ -2,6 +2,9 @@
 
 use std::time::{Duration, Instant};
 
+use smallvec::{smallvec, SmallVec};
+
+use super::request::Rendered;
 use super::run::{CaseRun, User, Via};
 use super::Case;
 use super::{Live, Measurement};
@@ -16,8 +19,9 @@ pub struct Iteration {
     pub scenario: usize,
     /// The whole journey (for a single request, that request).
     pub journey: Sample,
-    /// Each step's sample; `None` for steps not reached after a failure.
-    pub steps: Vec<Option<Sample>>,
+    /// Each step's sample; `None` for steps not reached after a failure. Held inline for
+    /// scenarios of up to two steps, so a single request allocates nothing for it.
+    pub steps: SmallVec<[Option<Sample>; 2]>,
     /// When the first request went out.
     pub sent: Instant,
     /// When the last response was read.
@@ -29,7 +33,7 @@ pub struct Iteration {
 pub struct Prepared {
     seq: u64,
     scenario: usize,
-    first: Result<reqwest::Request, ErrorCause>,
+    first: Result<Rendered, ErrorCause>,
 }
 
 impl CaseRun {
@@ -42,8 +46,7 @@ impl CaseRun {
     /// Like [`CaseRun::prepare`], for the scenario at `scenario`.
     pub fn prepare_scenario(&self, user: &User, scenario: usize) -> Prepared {
         let seq = self.next_seq();
-        let step = &self.case.scenarios[scenario].steps[0];
-        let first = self.render(step, &user.client, &user.vars, seq);
+        let first = self.render_for(user, scenario, 0, seq);
         Prepared {
             seq,
             scenario,
@@ -61,13 +64,13 @@ impl CaseRun {
         } = prepared;
         let plan = &self.case.scenarios[scenario];
         let mut first = Some(first);
-        let mut steps = vec![None; plan.steps.len()];
+        let mut steps: SmallVec<[Option<Sample>; 2]> = smallvec![None; plan.steps.len()];
         let mut failure = None;
         let sent = Instant::now();
         for (i, step) in plan.steps.iter().enumerate() {
             let request = first
                 .take()
-                .unwrap_or_else(|| self.render(step, &user.client, &user.vars, seq));
+                .unwrap_or_else(|| self.render_for(user, scenario, i, seq));
             let mut done = self
                 .exchange(
                     step,
@@ -91,7 +94,7 @@ impl CaseRun {
                 let client = user.client.clone();
                 if self.set_up(fixture, &client, &mut user.vars).await.is_ok() {
                     user.refreshes += 1;
-                    let again = self.render(step, &user.client, &user.vars, seq);
+                    let again = self.render_for(user, scenario, i, seq);
                     done = self
                         .exchange(
                             step,

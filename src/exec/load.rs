@@ -531,15 +531,16 @@ impl Batch {
     }
 
     /// Adds an iteration (with, for an open model, its scheduled start and its lag); records
-    /// the batch when it is full or old.
+    /// the batch when it is full or, at `now`, old.
     fn push(
         &mut self,
         shared: &Shared,
         iteration: Iteration,
         scheduled: Option<(Duration, Duration)>,
+        now: Instant,
     ) {
         self.items.push((iteration, scheduled));
-        if self.items.len() >= BATCH || self.flushed.elapsed() >= FLUSH_EVERY {
+        if self.items.len() >= BATCH || now.saturating_duration_since(self.flushed) >= FLUSH_EVERY {
             self.flush(shared);
         }
     }
@@ -585,6 +586,9 @@ impl Picker {
     }
 
     fn scenario(&mut self) -> usize {
+        if self.cumulative.len() < 2 {
+            return 0;
+        }
         let total = self.cumulative.last().copied().unwrap_or(1);
         let roll = self.rng.random_range(0..total);
         self.cumulative.partition_point(|&c| c <= roll)

@@ -29,7 +29,7 @@ pub use concurrent::ConcurrentPlan;
 pub use http1::Connection;
 pub use load::LoadPlan;
 pub use once::RunContext;
-pub use outgoing::{fast_path, Outgoing};
+pub use outgoing::{fast_path, Origin, Outgoing};
 pub use request::Response;
 pub use run::{CaseRun, User};
 pub use sequential::SequentialPlan;
@@ -50,6 +50,8 @@ pub struct Target {
     pub pooled: reqwest::Client,
     /// Client that opens a new connection for every request.
     pub fresh: reqwest::Client,
+    /// The base URL parsed once, when users' own connections can take its paths directly.
+    pub origin: Option<Origin>,
 }
 
 impl Target {
@@ -67,6 +69,7 @@ impl Target {
             base_url: base_url.trim_end_matches('/').to_string(),
             pooled: build(usize::MAX)?,
             fresh: build(0)?,
+            origin: Origin::of(base_url),
         })
     }
 

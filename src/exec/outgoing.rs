@@ -1,5 +1,7 @@
 //! Requests for the fast path, finished before the clock starts: origin-form URI, `Host`
-//! header, body in one piece, and the connection they go to.
+//! header, body in one piece, and the connection they go to. A step's path on the target is
+//! joined to the target's [`Origin`] directly; anything else goes through reqwest's request and
+//! is converted ([`Outgoing::try_from`]).
 
 use std::time::Duration;
 
@@ -135,6 +137,159 @@ impl TryFrom<reqwest::Request> for Outgoing {
             timeout,
         })
     }
+}
+
+/// A target's base URL, parsed once, for requests that go straight to a user's connection: a
+/// step's path is joined to it as text, with no URL parsing per request.
+#[derive(Debug, Clone)]
+pub struct Origin {
+    /// `host:port` to connect to.
+    authority: Authority,
+    /// The `Host` header: the port only when it is not the default, as reqwest writes it.
+    host: HeaderValue,
+    /// The base URL's path without its trailing `/` (empty for the root).
+    prefix: String,
+}
+
+impl Origin {
+    /// The origin of a plain `http://` base URL that URL parsing leaves as written (no user,
+    /// query or fragment; a lower-case host; no default port written out). Any other base URL
+    /// has none, and its requests take reqwest's way.
+    pub fn of(base_url: &str) -> Option<Self> {
+        let url = reqwest::Url::parse(base_url).ok()?;
+        let written = base_url.trim_end_matches('/');
+        if url.scheme() != "http"
+            || url.as_str().trim_end_matches('/') != written
+            || !url.username().is_empty()
+            || url.password().is_some()
+            || url.query().is_some()
+            || url.fragment().is_some()
+        {
+            return None;
+        }
+        let host = url.host_str()?;
+        let port = url.port_or_known_default()?;
+        let header = match url.port() {
+            Some(port) => format!("{host}:{port}"),
+            None => host.to_string(),
+        };
+        Some(Origin {
+            authority: Authority::try_from(format!("{host}:{port}")).ok()?,
+            host: HeaderValue::try_from(header).ok()?,
+            prefix: url.path().trim_end_matches('/').to_string(),
+        })
+    }
+
+    /// The origin-form target of `path` on this origin, as reqwest would send it for the base
+    /// URL followed by `path`; `None` when URL parsing would rewrite it (characters it
+    /// percent-encodes, dot segments, a fragment), which leaves the request to reqwest.
+    pub fn target(&self, path: &str) -> Option<String> {
+        let mut target = String::with_capacity(self.prefix.len() + path.len() + 1);
+        target.push_str(&self.prefix);
+        if !path.starts_with('/') {
+            target.push('/');
+        }
+        target.push_str(path);
+        as_written(&target).then_some(target)
+    }
+
+    /// A request with `target` (from [`Origin::target`], possibly with a query appended),
+    /// with `Host` and `Accept` added as reqwest would add them, unless `headers` has them.
+    pub fn request(
+        &self,
+        method: http::Method,
+        target: String,
+        mut headers: http::HeaderMap,
+        body: Bytes,
+        timeout: Duration,
+    ) -> Result<Prebuilt, ErrorCause> {
+        let path = PathAndQuery::try_from(target)
+            .map_err(|e| invalid(format!("not a valid request target: {e}")))?;
+        if !headers.contains_key(HOST) {
+            headers.insert(HOST, self.host.clone());
+        }
+        if !headers.contains_key(ACCEPT) {
+            headers.insert(ACCEPT, HeaderValue::from_static("*/*"));
+        }
+        Ok(Prebuilt {
+            method,
+            uri: Uri::from(path),
+            headers,
+            body,
+            authority: self.authority.clone(),
+            timeout,
+        })
+    }
+}
+
+/// The parts of a direct request: made into an [`Outgoing`] once, or kept and copied for
+/// every send of a request with nothing to render.
+#[derive(Debug, Clone)]
+pub struct Prebuilt {
+    method: http::Method,
+    uri: Uri,
+    headers: http::HeaderMap,
+    body: Bytes,
+    authority: Authority,
+    timeout: Duration,
+}
+
+impl Prebuilt {
+    /// A copy that shares no memory with this one. Each user sends from a copy of its own:
+    /// copying a shared request bumps reference counts that every user's thread writes to.
+    pub fn detached(&self) -> Self {
+        let path = self.uri.path_and_query().map_or("/", |p| p.as_str());
+        let uri = PathAndQuery::try_from(path).map_or_else(|_| self.uri.clone(), Uri::from);
+        let mut headers = http::HeaderMap::with_capacity(self.headers.len());
+        for (name, value) in &self.headers {
+            let name = http::HeaderName::from_bytes(name.as_str().as_bytes())
+                .unwrap_or_else(|_| name.clone());
+            let value = HeaderValue::from_bytes(value.as_bytes()).unwrap_or_else(|_| value.clone());
+            headers.append(name, value);
+        }
+        Prebuilt {
+            method: self.method.clone(),
+            uri,
+            headers,
+            body: Bytes::copy_from_slice(&self.body),
+            authority: Authority::try_from(self.authority.as_str())
+                .unwrap_or_else(|_| self.authority.clone()),
+            timeout: self.timeout,
+        }
+    }
+
+    /// The request to send.
+    pub fn outgoing(self) -> Outgoing {
+        let mut request = hyper::Request::new(Full::new(self.body));
+        *request.method_mut() = self.method;
+        *request.uri_mut() = self.uri;
+        *request.headers_mut() = self.headers;
+        Outgoing {
+            request,
+            authority: self.authority,
+            timeout: Some(self.timeout),
+        }
+    }
+}
+
+/// Whether URL parsing keeps `target` (a path, maybe with a query) exactly as written: only
+/// characters it never percent-encodes, and no `.` or `..` segment (which it removes).
+fn as_written(target: &str) -> bool {
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    // `'` is kept in a path but encoded in the query of an http URL; `?` within a query is kept.
+    let plain = |b: u8, in_query: bool| {
+        b.is_ascii_alphanumeric()
+            || b"-._~!$&()*+,;=:@/%".contains(&b)
+            || b == if in_query { b'?' } else { b'\'' }
+    };
+    path.starts_with('/')
+        && path.bytes().all(|b| plain(b, false))
+        && query.bytes().all(|b| plain(b, true))
+        && !path.split('/').any(|segment| {
+            [".", "..", "%2e", ".%2e", "%2e.", "%2e%2e"]
+                .iter()
+                .any(|dot| segment.eq_ignore_ascii_case(dot))
+        })
 }
 
 fn invalid(why: String) -> ErrorCause {

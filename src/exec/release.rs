@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::Barrier;
 
 use super::journey::Iteration;
+use super::request::Rendered;
 use super::run::{CaseRun, User};
 
 /// One round: each user with its iteration, and the round's wall time.
@@ -36,9 +37,9 @@ pub async fn release_together(run: &Arc<CaseRun>, users: Vec<User>) -> Round {
     let mut users = Vec::with_capacity(tasks.len());
     let (mut first, mut last) = (None::<Instant>, None::<Instant>);
     for task in tasks {
-        // A task only fails if it panicked (nothing in it panics on user input) or comes back
-        // empty if the case was cancelled, and then nobody waits for this round any more.
-        if let Ok(Some((user, iteration))) = task.await {
+        // A task only fails if it panicked (nothing in it panics on user input) or was aborted
+        // because the case was cancelled, and then nobody waits for this round any more.
+        if let Ok((user, iteration)) = task.await {
             first = Some(first.map_or(iteration.sent, |f| f.min(iteration.sent)));
             last = Some(last.map_or(iteration.done, |l| l.max(iteration.done)));
             users.push((user, iteration));
@@ -56,10 +57,10 @@ pub async fn release_together(run: &Arc<CaseRun>, users: Vec<User>) -> Round {
 pub async fn warm_connections(run: &CaseRun, users: &[User]) {
     let probes = users.iter().map(|user| {
         let first = &run.case.main().steps[0];
-        let probe = run.render(first, &user.client, &user.vars, 0);
+        let probe = run.render(first, &user.client, &user.vars, 0, false);
         let timeout = first.request.timeout;
         async move {
-            if let Ok(probe) = probe {
+            if let Ok(Rendered::Client(probe)) = probe {
                 let _ = user
                     .client
                     .head(probe.url().clone())

@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::http1::Connection;
-use super::outgoing::{fast_path, Outgoing};
-use super::request::{render, timed, Response};
+use super::outgoing::{fast_path, Outgoing, Prebuilt};
+use super::request::{prebuild, render, timed, Rendered, Response};
 use super::tasks::Tasks;
 use super::Case;
 use super::{Gate, RunContext, Target, Watch};
@@ -32,6 +32,8 @@ pub struct User {
     /// The user's own connection for measured plain-HTTP requests (load cases): hyper, one
     /// keep-alive connection, no pool; `None` sends everything through `client`.
     pub connection: Option<Connection>,
+    /// The user's own copy of the case's prebuilt requests (see [`CaseRun::own_connection`]).
+    prebuilt: Vec<Vec<Option<Prebuilt>>>,
 }
 
 /// How a request goes out: the user's reqwest client, or its own connection when it has one
@@ -67,6 +69,9 @@ pub struct CaseRun {
     pub gate: Arc<dyn Gate>,
     /// Shown how a long run is doing.
     pub watch: Arc<dyn Watch>,
+    /// Per scenario and step: the request built once, when it has nothing to render and can go
+    /// straight to a user's own connection.
+    prebuilt: Vec<Vec<Option<Prebuilt>>>,
     seq: AtomicU64,
     origin: Instant,
 }
@@ -74,7 +79,9 @@ pub struct CaseRun {
 impl CaseRun {
     /// Starts a run; the clock origin is now.
     pub fn new(case: Arc<Case>, target: Arc<Target>, context: Arc<RunContext>) -> Self {
+        let prebuilt = prebuild_steps(&case, &target);
         Self {
+            prebuilt,
             case,
             target,
             context,
@@ -134,29 +141,78 @@ impl CaseRun {
             refreshes: 0,
             fixtures: Vec::new(),
             connection: None,
+            prebuilt: Vec::new(),
         }
     }
 
-    /// Renders a step for `vars` with sequence number `seq`.
+    /// Renders a step for `vars` with sequence number `seq`; `direct` when the user owns a
+    /// connection, so a plain-HTTP path on the target is rendered straight for it.
     pub fn render(
         &self,
         step: &StepPlan,
         client: &reqwest::Client,
         vars: &Variables,
         seq: u64,
-    ) -> Result<reqwest::Request, ErrorCause> {
+        direct: bool,
+    ) -> Result<Rendered, ErrorCause> {
         let mut ctx = RenderContext::new(&self.case.scope, seq, self.case.data_seed(), vars);
-        let request = render(&step.request, &self.target.base_url, client, &mut ctx)?;
+        let origin = (direct && !self.case.cookies)
+            .then_some(self.target.origin.as_ref())
+            .flatten();
+        let request = render(
+            &step.request,
+            &self.target.base_url,
+            origin,
+            client,
+            &mut ctx,
+        )?;
         if step.request.renders_credentials {
-            self.note_credentials(&request);
+            self.note_credentials(request.headers());
         }
         Ok(request)
     }
 
+    /// Gives `user` an HTTP/1.1 connection of its own for its measured plain-HTTP requests,
+    /// with its own copy of the requests built once for the case.
+    pub fn own_connection(&self, user: &mut User) {
+        user.connection = Some(Connection::new());
+        user.prebuilt = self
+            .prebuilt
+            .iter()
+            .map(|steps| {
+                steps
+                    .iter()
+                    .map(|p| p.as_ref().map(Prebuilt::detached))
+                    .collect()
+            })
+            .collect();
+    }
+
+    /// Renders step `index` of scenario `scenario` for `user`: for its own connection when it
+    /// has one (a copy of its prebuilt request, when there is one).
+    pub fn render_for(
+        &self,
+        user: &User,
+        scenario: usize,
+        index: usize,
+        seq: u64,
+    ) -> Result<Rendered, ErrorCause> {
+        let direct = user.connection.is_some();
+        let prebuilt = user
+            .prebuilt
+            .get(scenario)
+            .and_then(|steps| steps.get(index));
+        if let (true, Some(Some(request))) = (direct, prebuilt) {
+            return Ok(Rendered::Direct(request.clone().outgoing()));
+        }
+        let step = &self.case.scenarios[scenario].steps[index];
+        self.render(step, &user.client, &user.vars, seq, direct)
+    }
+
     /// Hands the credential headers a request is about to send to the redactor: whatever the
     /// variable they came from is called, they never appear in a message.
-    fn note_credentials(&self, request: &reqwest::Request) {
-        for (name, value) in request.headers() {
+    fn note_credentials(&self, headers: &reqwest::header::HeaderMap) {
+        for (name, value) in headers {
             if !is_sensitive_header(name.as_str()) {
                 continue;
             }
@@ -217,7 +273,7 @@ impl CaseRun {
         step: &StepPlan,
         seq: u64,
         via: Via<'_>,
-        prepared: Result<reqwest::Request, ErrorCause>,
+        prepared: Result<Rendered, ErrorCause>,
         vars: &mut Variables,
         tally: Option<&mut CheckTally>,
     ) -> Exchanged {
@@ -226,15 +282,22 @@ impl CaseRun {
             Err(cause) => return self.unsent(cause),
         };
         let keep = step.keep_body.then_some(step.request.max_body);
-        let (sent, latency, result) = match via.connection {
+        let (sent, latency, result) = match (request, via.connection) {
             // Plain HTTP from a user that owns a connection: hyper, rendered before the clock.
-            Some(connection) if fast_path(&request, self.case.cookies) => {
+            (Rendered::Direct(outgoing), Some(connection)) => connection.send(outgoing, keep).await,
+            (Rendered::Client(request), Some(connection))
+                if fast_path(&request, self.case.cookies) =>
+            {
                 match Outgoing::try_from(request) {
                     Ok(outgoing) => connection.send(outgoing, keep).await,
                     Err(cause) => return self.unsent(cause),
                 }
             }
-            _ => timed(via.client, request, keep).await,
+            (Rendered::Client(request), _) => timed(via.client, request, keep).await,
+            (Rendered::Direct(_), None) => {
+                let why = "a request rendered for a user's own connection, sent without one";
+                return self.unsent(ErrorCause::InvalidRequest(why.into()));
+            }
         };
         let start = sent.saturating_duration_since(self.origin);
         let response = match result {
@@ -351,7 +414,7 @@ impl CaseRun {
     ) -> Result<(), String> {
         let seq = self.next_seq();
         for step in steps {
-            let prepared = self.render(step, client, vars, seq);
+            let prepared = self.render(step, client, vars, seq, false);
             let done = self
                 .exchange(
                     step,
@@ -390,6 +453,31 @@ impl CaseRun {
         }
         Ok(())
     }
+}
+
+/// The case's requests with nothing to render, built once for the target's origin (none when
+/// users keep cookie jars, whose requests go through reqwest).
+fn prebuild_steps(case: &Case, target: &Target) -> Vec<Vec<Option<Prebuilt>>> {
+    let Some(origin) = target.origin.as_ref().filter(|_| !case.cookies) else {
+        return Vec::new();
+    };
+    let vars = Variables::new();
+    case.scenarios
+        .iter()
+        .map(|scenario| {
+            scenario
+                .steps
+                .iter()
+                .map(|step| {
+                    let plan = &step.request;
+                    let mut ctx = RenderContext::new(&case.scope, 0, case.data_seed(), &vars);
+                    plan.is_literal()
+                        .then(|| prebuild(plan, origin, &mut ctx))
+                        .flatten()
+                })
+                .collect()
+        })
+        .collect()
 }
 
 /// A JSON value as the text it would be sent as (strings without quotes).

@@ -11,6 +11,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
 
+#[cfg(test)]
+pub(crate) use request::plan_request;
 pub use request::{BodyPlan, FieldError, HeaderPlan, RequestPlan, UrlPlan};
 pub use scenario::ScenarioPlan;
 use scenario::{plan_scenarios, Sources};

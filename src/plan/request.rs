@@ -37,6 +37,26 @@ pub struct RequestPlan {
     pub renders_credentials: bool,
 }
 
+impl RequestPlan {
+    /// Nothing in it is rendered per request: every send is the same request.
+    pub fn is_literal(&self) -> bool {
+        let url = match &self.url {
+            UrlPlan::Path(t) | UrlPlan::Absolute(t) => t.is_literal(),
+        };
+        let body = match &self.body {
+            BodyPlan::Empty => true,
+            BodyPlan::Json(t) => t.is_literal(),
+            BodyPlan::Text(t) => t.is_literal(),
+        };
+        url && body
+            && self.query.iter().all(|(_, v)| v.is_literal())
+            && self
+                .headers
+                .iter()
+                .all(|(_, h)| matches!(h, HeaderPlan::Static(_)))
+    }
+}
+
 /// A path joined to the base URL at run time, or an absolute URL.
 #[derive(Debug)]
 pub enum UrlPlan {

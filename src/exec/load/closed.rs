@@ -38,7 +38,7 @@ pub(super) async fn run(
         let want = shape.at(t).round().max(0.0) as usize;
         while running.len() < want {
             let stop = Arc::new(AtomicBool::new(false));
-            handles.push(run.tasks.spawn(user(
+            handles.push(run.tasks.spawn_spread(user(
                 Arc::clone(&shared),
                 Arc::clone(&stop),
                 Arc::clone(&finished),
@@ -114,24 +114,25 @@ async fn user(
         }
     };
     if !run.case.cookies {
-        user.connection = Some(crate::exec::Connection::new());
+        run.own_connection(&mut user);
     }
     let mut picker = Picker::new(run, id);
     let mut batch = Batch::new();
     let mut done = 0u64;
-    while !stop.load(Ordering::Relaxed)
-        && Instant::now() < shared.end
-        && iterations.is_none_or(|n| done < n)
-    {
+    // The clock is read by the iteration itself (its last response); no read of its own.
+    let mut now = Instant::now();
+    while !stop.load(Ordering::Relaxed) && now < shared.end && iterations.is_none_or(|n| done < n) {
         let scenario = picker.scenario();
         let prepared = run.prepare_scenario(&user, scenario);
         let iteration = run.iterate(&mut user, prepared).await;
-        batch.push(&shared, iteration, None);
+        now = iteration.done;
+        batch.push(&shared, iteration, None, now);
         done += 1;
         let think = picker.think(run.case.scenarios[scenario].think_time.or(think_time));
-        let left = shared.end.saturating_duration_since(Instant::now());
+        let left = shared.end.saturating_duration_since(now);
         if !think.is_zero() && !left.is_zero() {
             tokio::time::sleep(think.min(left)).await;
+            now = Instant::now();
         }
     }
     batch.flush(&shared);

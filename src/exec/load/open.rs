@@ -35,7 +35,7 @@ pub(super) async fn run(
         .into_iter()
         .enumerate()
         .map(|(id, user)| {
-            run.tasks.spawn(worker(
+            run.tasks.spawn_spread(worker(
                 Arc::clone(&shared),
                 Arc::clone(&shape),
                 Arc::clone(&counters),
@@ -110,7 +110,7 @@ async fn worker(
 ) {
     let run = &shared.run;
     if !run.case.cookies {
-        user.connection = Some(crate::exec::Connection::new());
+        run.own_connection(&mut user);
     }
     let mut picker = Picker::new(run, id);
     let mut batch = Batch::new();
@@ -133,7 +133,8 @@ async fn worker(
         let scenario = picker.scenario();
         let prepared = run.prepare_scenario(&user, scenario);
         let iteration = run.iterate(&mut user, prepared).await;
-        batch.push(&shared, iteration, Some((due, lag)));
+        let now = iteration.done;
+        batch.push(&shared, iteration, Some((due, lag)), now);
     }
     batch.flush(&shared);
     shared.lock().user(&user);
