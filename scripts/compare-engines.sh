@@ -36,10 +36,12 @@ RUN=$WORK/compare-$(date +%Y%m%d-%H%M%S)
 mkdir -p "$RUN/nginx/logs"
 EXAMPLES=${CARGO_TARGET_DIR:-$ROOT/target}/release/examples
 
-# The loadgate side: a command that takes URL CONNECTIONS SECONDS and prints
-# `requests=N ... rps=R p50_us=P p99_us=Q` (see parse_loadgate). By default `kind: load` through
-# the release command line (scripts/load-probe.sh); LOADGATE_CMD replaces it, e.g. the engine
-# alone on per-CPU runtimes: LOADGATE_CMD="target/release/examples/engine_probe".
+# The loadgate side, two tools that take URL CONNECTIONS SECONDS and print
+# `requests=N ... rps=R p50_us=P p99_us=Q` (see parse_loadgate):
+#   loadgate  a `kind: load` case through the release command line (scripts/load-probe.sh), the
+#             same pipeline as `cargo test --test perf`; LOADGATE_CMD replaces it;
+#   engine    the HTTP/1.1 engine of load cases alone (examples/engine_probe), without the
+#             rest of the harness, to show what the harness itself costs.
 read -r -a LOADGATE <<<"${LOADGATE_CMD:-$ROOT/scripts/load-probe.sh}"
 
 die() { echo "compare-engines: $*" >&2; exit 1; }
@@ -141,6 +143,7 @@ parse_wrk() {
          $1 == "99%" { p99 = ms($2) }
          END { if (rps) print rps, requests, p50, p99 }'
 }
+parse_engine() { parse_loadgate; }
 parse_loadgate() {
     awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } }
          END { if (v["rps"]) print v["rps"], v["requests"], v["p50_us"] / 1000, v["p99_us"] / 1000 }'
@@ -154,6 +157,7 @@ run() {
         oha) cmd=(oha -z "${secs}s" -c "$conns" --no-tui --output-format json "$url") ;;
         wrk) cmd=(wrk -t "$(nproc)" -c "$conns" -d "${secs}s" --latency "$url") ;;
         loadgate) cmd=("${LOADGATE[@]}" "$url" "$conns" "$secs") ;;
+        engine) cmd=("$EXAMPLES/engine_probe" "$url" "$conns" "$secs") ;;
     esac
     echo "round $round/$ROUNDS  $phase  $tool" >&2
     local TIMEFORMAT='%3U %3S'
@@ -169,14 +173,14 @@ run() {
     sleep 1
 }
 
-TOOLS=(oha wrk loadgate)
+TOOLS=(oha wrk loadgate engine)
 for round in $(seq "$ROUNDS"); do
-    for i in 0 1 2; do
-        tool=${TOOLS[$(((round + i) % 3))]}
+    for i in "${!TOOLS[@]}"; do
+        tool=${TOOLS[$(((round + i) % ${#TOOLS[@]}))]}
         run "$tool" throughput "$round" "$THROUGHPUT_URL" 50 "$THROUGHPUT_SECS"
     done
-    for i in 0 1 2; do
-        tool=${TOOLS[$(((round + i) % 3))]}
+    for i in "${!TOOLS[@]}"; do
+        tool=${TOOLS[$(((round + i) % ${#TOOLS[@]}))]}
         run "$tool" latency "$round" "$LATENCY_URL" 20 "$LATENCY_SECS"
     done
 done
