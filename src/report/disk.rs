@@ -6,7 +6,42 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::files::ReportError;
+/// Why report files could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// A file or folder could not be created, written, renamed or removed.
+    #[error("cannot write report file {}: {source}", path.display())]
+    Write {
+        /// The file or folder.
+        path: PathBuf,
+        /// What the system said.
+        source: io::Error,
+    },
+    /// A case file or the run marker could not be read.
+    #[error("cannot read report file {}: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// What the system said.
+        source: io::Error,
+    },
+    /// A case file or the run marker is not what loadgate writes (edited, or another version).
+    #[error("report file {} is not a loadgate case file of this version: {source}; remove the folder to start afresh", path.display())]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// What the JSON reader said.
+        source: serde_json::Error,
+    },
+    /// The folder's lock could not be taken.
+    #[error("cannot lock the report folder with {}: {source}", path.display())]
+    Lock {
+        /// The lock file.
+        path: PathBuf,
+        /// What the system said.
+        source: io::Error,
+    },
+}
 
 /// Ends the name of a file being written; one left behind (a process killed mid-write) is
 /// removed when the next run starts.

@@ -24,7 +24,7 @@ use std::time::SystemTime;
 use serde::{Deserialize, Serialize};
 
 use super::csv::{HistoryCsv, StatsCsv};
-use super::disk::{rewrite_run_part, write_atomically, FolderLock, TEMP_SUFFIX};
+use super::disk::{rewrite_run_part, write_atomically, FolderLock, ReportError, TEMP_SUFFIX};
 use super::html::Html;
 use super::json::{Json, RunResults, REPORT_SCHEMA};
 use super::junit::Junit;
@@ -50,43 +50,6 @@ pub const REPORT_HTML: &str = "report.html";
 const CASES: &str = "cases";
 const MARKER: &str = "run.json";
 const LOCK: &str = ".lock";
-
-/// Why report files could not be written.
-#[derive(Debug, thiserror::Error)]
-pub enum ReportError {
-    /// A file or folder could not be created, written, renamed or removed.
-    #[error("cannot write report file {}: {source}", path.display())]
-    Write {
-        /// The file or folder.
-        path: PathBuf,
-        /// What the system said.
-        source: io::Error,
-    },
-    /// A case file or the run marker could not be read.
-    #[error("cannot read report file {}: {source}", path.display())]
-    Read {
-        /// The file.
-        path: PathBuf,
-        /// What the system said.
-        source: io::Error,
-    },
-    /// A case file or the run marker is not what loadgate writes (edited, or another version).
-    #[error("report file {} is not a loadgate case file of this version: {source}; remove the folder to start afresh", path.display())]
-    Parse {
-        /// The file.
-        path: PathBuf,
-        /// What the JSON reader said.
-        source: serde_json::Error,
-    },
-    /// The folder's lock could not be taken.
-    #[error("cannot lock the report folder with {}: {source}", path.display())]
-    Lock {
-        /// The lock file.
-        path: PathBuf,
-        /// What the system said.
-        source: io::Error,
-    },
-}
 
 /// The report folder of one run, as one process sees it.
 #[derive(Debug, Clone)]

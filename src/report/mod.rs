@@ -24,9 +24,9 @@ use std::io;
 pub use self::csv::{HistoryCsv, StatsCsv};
 pub use console::Console;
 pub(crate) use disk::write_atomically;
+pub use disk::ReportError;
 pub use files::{
-    ReportError, ReportFiles, JUNIT_XML, REPORT_HTML, RESULTS_JSON, STATS_CSV, STATS_HISTORY_CSV,
-    SUMMARY_MD,
+    ReportFiles, JUNIT_XML, REPORT_HTML, RESULTS_JSON, STATS_CSV, STATS_HISTORY_CSV, SUMMARY_MD,
 };
 pub use html::Html;
 pub use json::{Json, RunResults, REPORT_SCHEMA};
