@@ -1,6 +1,6 @@
 //! The builtin functions: argument checks at compile time, evaluation at render time.
 
-use super::eval::RenderContext;
+use super::context::{write_json, RenderContext};
 use super::parse::Ast;
 use super::size::{Size, MAX_RENDERED_BYTES};
 use super::{Json, TemplateError};
@@ -255,7 +255,7 @@ impl Builtin {
             Builtin::RandomInt(range) => write!(out, "{}", range.sample(rng)),
             Builtin::RandomFloat(range) => write!(out, "{}", Json::from(range.sample(rng))),
             Builtin::OneOf(options) => {
-                super::eval::write_json(pick(options, ctx), out);
+                write_json(pick(options, ctx), out);
                 Ok(())
             }
             Builtin::Uuid => {

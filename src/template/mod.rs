@@ -18,6 +18,7 @@
 
 mod cap;
 mod compile;
+mod context;
 mod data;
 mod error;
 mod eval;
@@ -29,8 +30,8 @@ mod size;
 mod text;
 mod value;
 
+pub use context::RenderContext;
 pub use error::TemplateError;
-pub use eval::RenderContext;
 pub use scope::Scope;
 pub use size::{MAX_RENDERED_BYTES, MAX_RENDERED_VALUES};
 pub use text::TextTemplate;

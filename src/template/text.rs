@@ -2,7 +2,8 @@
 
 use super::cap::push_capped;
 use super::compile::compile;
-use super::eval::{write_json, Expr};
+use super::context::write_json;
+use super::eval::Expr;
 use super::parse::{split, Piece};
 use super::size::Size;
 use super::{RenderContext, Scope, TemplateError};
