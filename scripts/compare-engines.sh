@@ -12,9 +12,9 @@
 # no tool always runs first. Every run is bounded by its own duration and by `timeout`.
 #
 # Printed per target and tool: requests per second, CPU time per request (user + system time
-# of the tool's process and its children, as the kernel reports them to `wait`), and p50/p99
-# at the 10 ms delay; each as the median over rounds of its ratio to oha in the same round,
-# with the smallest and largest ratio.
+# of the tool's process and its children, as the kernel reports them to `wait`), p99 at full
+# speed (the generator's own queueing) and p50/p99 at the 10 ms delay; each as the median over
+# rounds of its ratio to oha in the same round, with the smallest and largest ratio.
 #
 # Needs: oha (installed with `cargo install oha --locked` if missing, 6-8 minutes), nginx and
 # wrk (installed from Debian packages with apt-get if missing, when run as root or with sudo).
@@ -216,10 +216,12 @@ echo
 echo "Median of $ROUNDS rounds; x oha = median of per-round ratios to oha [min-max]. $(nproc) cores."
 echo
 echo "nginx return 200, 50 connections, ${THROUGHPUT_SECS} s"
-printf "%-9s %10s %-18s %10s %-18s\n" tool "req/s" "x oha" "CPU us/req" "x oha"
+printf "%-9s %10s %-18s %10s %-18s %10s %-18s\n" tool "req/s" "x oha" "CPU us/req" "x oha" \
+    "p99 ms" "x oha"
 for tool in "${TOOLS[@]}"; do
     printf "%-9s " "$tool"
-    cell throughput "$tool" 4 "%.0f"; cell throughput "$tool" 0 "%.2f"; echo
+    cell throughput "$tool" 4 "%.0f"; cell throughput "$tool" 0 "%.2f"
+    cell throughput "$tool" 7 "%.3f"; echo
 done
 echo
 echo "${DELAY_MS} ms delay, 20 connections, ${LATENCY_SECS} s"

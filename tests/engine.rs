@@ -77,6 +77,50 @@ fn a_connection_the_server_dropped_while_idle_is_replaced_transparently() {
 }
 
 #[test]
+fn a_reused_connection_closed_unanswered_is_retried_once_for_an_idempotent_request_only() {
+    let server = Hostile::start();
+    let url = |path: &str| format!("{}{path}", server.base_url);
+    runtime().block_on(async {
+        let mut connection = Connection::new();
+        send(&mut connection, &url("/login"), None).await.unwrap();
+        // A GET goes once more, on a fresh connection, which the server closes as well.
+        let error = send(&mut connection, &url("/unanswered"), None).await;
+        let message = error.unwrap_err().to_string();
+        assert!(message.contains("closed before a response"), "{message}");
+        assert_eq!(connection.opened(), 2);
+
+        send(&mut connection, &url("/login"), None).await.unwrap();
+        assert_eq!(connection.opened(), 3);
+        // A POST is never sent twice: the server may have acted on it.
+        let post = http::Request::post(url("/unanswered"))
+            .body(Bytes::from_static(b"{}"))
+            .unwrap();
+        let post = Outgoing::new(post, Some(Duration::from_secs(10))).unwrap();
+        let (_, _, result) = connection.send(post, None).await;
+        assert!(result.is_err());
+        assert_eq!(connection.opened(), 3);
+    });
+}
+
+#[test]
+fn a_chunked_body_after_an_informational_response_is_read_and_the_connection_kept() {
+    let server = Hostile::start();
+    let url = format!("{}/chunked", server.base_url);
+    runtime().block_on(async {
+        let mut connection = Connection::new();
+        for _ in 0..3 {
+            let response = send(&mut connection, &url, Some(64)).await.unwrap();
+            assert_eq!(response.status, 200);
+            assert_eq!(&response.body[..], b"hello world");
+            assert_eq!(response.received, 11);
+            assert_eq!(response.headers["transfer-encoding"], "chunked");
+        }
+        assert_eq!(connection.opened(), 1);
+    });
+    assert_eq!(server.accepted_connections(), 1);
+}
+
+#[test]
 fn a_hanging_response_times_out_and_the_next_request_connects_again() {
     let server = Hostile::start();
     runtime().block_on(async {

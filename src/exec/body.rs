@@ -29,17 +29,36 @@ impl Kept {
     /// Counts one chunk and keeps it if the body is wanted and still fits the limit.
     #[inline]
     pub fn push(&mut self, chunk: Bytes) {
-        self.received += chunk.len() as u64;
-        let Some(limit) = self.limit else { return };
-        if self.over_limit {
-            return;
-        }
-        if self.received <= limit as u64 {
+        if self.fits(chunk.len()) {
             self.chunks.push(chunk);
-        } else {
+        }
+    }
+
+    /// Counts bytes that are about to be reused, keeping a copy if the body is wanted and still
+    /// fits the limit.
+    #[inline]
+    pub fn push_slice(&mut self, chunk: &[u8]) {
+        if !chunk.is_empty() && self.fits(chunk.len()) {
+            self.chunks.push(Bytes::copy_from_slice(chunk));
+        }
+    }
+
+    /// Counts `len` more bytes; whether they are to be kept.
+    #[inline]
+    fn fits(&mut self, len: usize) -> bool {
+        self.received += len as u64;
+        let Some(limit) = self.limit else {
+            return false;
+        };
+        if self.over_limit {
+            return false;
+        }
+        if self.received > limit as u64 {
             self.over_limit = true;
             self.chunks = Vec::new();
+            return false;
         }
+        true
     }
 
     /// The kept body (empty when not wanted or over the limit), the bytes received, and whether

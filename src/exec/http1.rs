@@ -1,45 +1,44 @@
 //! The fast path for measured requests: each virtual user owns one HTTP/1.1 keep-alive
-//! connection, driven by hyper on the user's own task, with nothing between the user and the
-//! socket.
+//! connection, with nothing between the user and the socket but this module.
 //!
-//! reqwest's pooled client costs a pool lookup (a lock), URL handling and boxed futures per
-//! request, which caps a load generator well below what the target can serve. Here a request is
-//! rendered into an [`Outgoing`] before the clock starts; inside the timed span this module adds
-//! no allocation, lock or channel send of its own: the timeout is a timer registered once per
-//! timeout period rather than once per request (see `Deadline`), and the hand-overs between the
-//! request and hyper's connection state machine wake no task (see [`super::quiet`]).
+//! A request arrives already encoded ([`Outgoing`], built before the clock starts), so the timed
+//! span is: one write of those bytes, reads into a buffer the connection keeps, the response
+//! head parsed in place with `httparse`, and the body counted (and kept, if asked for) as it
+//! passes through ([`response`]). The user's own task does all of it; no other task, channel,
+//! lock or timer registration is involved (the timeout's timer is armed once per timeout period,
+//! see `Deadline`). Per request the allocations are the response's: one copy of its head, which
+//! the header values are slices of, and the header map.
 //!
-//! hyper's connection state machine is polled by the user's task itself, not spawned as a task
-//! of its own: a spawned driver costs two cross-task wake-ups per request, and on a
-//! multi-threaded runtime often a thread wake-up too. In interleaved runs against nginx on
-//! 2 CPUs, a spawned driver served 6-33 % fewer requests per second and took up to 14 % more
-//! CPU per request.
+//! A general-purpose client (reqwest, or hyper's connection driver beneath it) pays for what a
+//! load generator does not use: a pool lookup under a lock, a channel to a connection task and a
+//! oneshot back, boxed futures, and a body channel per response. Measured as ratios to oha in
+//! interleaved runs against nginx on 2 CPUs, hyper's HTTP/1.1 client connection, even driven on
+//! the user's own task, took about a quarter more CPU time per request than this module.
 //!
-//! What hyper itself does per request (1.x, `client::conn::http1`): the request goes into an
-//! unbounded channel (a slot in a block the channel reuses) with a oneshot for the response
-//! (one allocation); the head is encoded into a reused write buffer; the response head is parsed
-//! into a new `HeaderMap` (allocations); a non-empty body gets a channel of its own
-//! (allocations) through which its frames, slices of the read buffer, are handed over. No lock
-//! is taken, and with one user per connection none of it crosses threads.
+//! The connection follows the protocol where a load test meets it: responses framed by
+//! `content-length`, chunked coding or the close; no body for `HEAD`, 1xx, 204 and 304; 1xx
+//! responses skipped; `Connection: close` and HTTP/1.0 honoured; a connection the server
+//! closed while it was idle replaced before the request is written; and an idempotent request
+//! sent once more on a fresh connection when a reused one was closed as it went out.
+
+mod response;
 
 use std::future::{poll_fn, Future};
 use std::pin::{pin, Pin};
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
+use bytes::BytesMut;
 use http::uri::Authority;
-use http_body_util::{BodyExt, Full};
-use hyper::client::conn::http1::{Builder, SendRequest};
-use hyper_util::rt::TokioIo;
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio::time::Sleep;
 
 use super::body::Kept;
 use super::outgoing::Outgoing;
-use super::quiet::Quiet;
 use super::request::Response;
 use crate::sample::ErrorCause;
+use response::{Done, Failure};
 
 /// One virtual user's HTTP/1.1 connection: it connects on the first request, sends one request
 /// at a time, and connects again, inside the timed span of the request that needs it, when the
@@ -49,23 +48,31 @@ use crate::sample::ErrorCause;
 pub struct Connection {
     link: Option<Link>,
     deadline: Deadline,
-    quiet: Quiet,
+    /// What was read and not yet consumed; its memory is kept from request to request.
+    buf: BytesMut,
     opened: u64,
 }
 
-/// An open connection: the sender half and hyper's state machine for the socket.
+/// An open connection.
 #[derive(Debug)]
 struct Link {
     authority: Authority,
-    sender: SendRequest<Full<Bytes>>,
-    /// Polled by [`driven`] on the user's own task; `None` once it finished (the connection is
-    /// closed), which also hands back any request still queued on it.
-    driver: Option<Driver>,
+    stream: TcpStream,
     /// A request was already sent on it, so it may have been closed by the server meanwhile.
     used: bool,
 }
 
-type Driver = hyper::client::conn::http1::Connection<TokioIo<TcpStream>, Full<Bytes>>;
+impl Link {
+    /// Whether the server closed this idle connection (or sent something unasked): then it
+    /// cannot carry a request. Costs no system call unless the socket was signalled readable.
+    fn gone(&self) -> bool {
+        let mut probe = [0u8; 1];
+        !matches!(
+            self.stream.try_read(&mut probe),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock
+        )
+    }
+}
 
 impl Connection {
     /// A connection that will connect on its first request.
@@ -88,35 +95,27 @@ impl Connection {
         keep: Option<usize>,
     ) -> (Instant, Duration, Result<Response, ErrorCause>) {
         let mut kept = Kept::new(keep);
-        let Outgoing {
-            request,
-            authority,
-            timeout,
-        } = request;
         let started = Instant::now();
-        let (result, latency) = {
-            let exchange = exchange(
-                &mut self.link,
-                &mut self.opened,
-                request,
-                authority,
-                &mut kept,
-            );
-            let mut exchange = pin!(exchange);
-            let quiet = &self.quiet;
-            let exchange = poll_fn(|cx| quiet.poll(exchange.as_mut(), cx));
-            let result = match timeout {
-                Some(timeout) => self
-                    .deadline
-                    .bound(started + timeout, exchange)
-                    .await
-                    .unwrap_or(Err(ErrorCause::Timeout)),
-                None => exchange.await,
-            };
-            (result, started.elapsed())
+        let exchange = exchange(
+            &mut self.link,
+            &mut self.opened,
+            &mut self.buf,
+            &request,
+            &mut kept,
+        );
+        let result = match request.timeout {
+            Some(timeout) => self
+                .deadline
+                .bound(started + timeout, exchange)
+                .await
+                .unwrap_or(Err(ErrorCause::Timeout)),
+            None => exchange.await,
         };
+        let latency = started.elapsed();
         let result = match result {
-            Ok((status, headers)) => {
+            Ok(Done {
+                status, headers, ..
+            }) => {
                 let (body, received, over_limit) = kept.finish();
                 Ok(Response {
                     status,
@@ -127,8 +126,9 @@ impl Connection {
                 })
             }
             Err(cause) => {
-                // hyper closes a connection whose exchange was abandoned or failed; start afresh.
+                // Whatever state the exchange left the connection in, start afresh.
                 self.link = None;
+                self.buf.clear();
                 Err(cause)
             }
         };
@@ -136,88 +136,58 @@ impl Connection {
     }
 }
 
-/// Connects if needed, sends, reads the body into `kept`: the timed span.
+/// Connects if needed, writes, reads the response into `kept`: the timed span.
 async fn exchange(
     link: &mut Option<Link>,
     opened: &mut u64,
-    mut request: hyper::Request<Full<Bytes>>,
-    authority: Authority,
+    buf: &mut BytesMut,
+    request: &Outgoing,
     kept: &mut Kept,
-) -> Result<(u16, http::HeaderMap), ErrorCause> {
+) -> Result<Done, ErrorCause> {
+    let mut resent = false;
     loop {
-        let live = match link {
-            Some(l) if l.authority == authority && l.driver.is_some() => {
-                driven(&mut l.driver, l.sender.ready()).await.is_ok()
-            }
-            _ => false,
-        };
+        if link
+            .as_ref()
+            .is_some_and(|l| l.authority != request.authority || (l.used && l.gone()))
+        {
+            *link = None;
+        }
         let l = match link {
-            Some(l) if live => l,
-            _ => {
-                *link = None;
-                let fresh = connect(authority.clone()).await?;
+            Some(l) => l,
+            None => {
+                buf.clear();
+                let fresh = connect(request.authority.clone()).await?;
                 *opened += 1;
                 link.insert(fresh)
             }
         };
         let reused = std::mem::replace(&mut l.used, true);
-        let sent = driven(&mut l.driver, l.sender.try_send_request(request)).await;
-        match sent {
-            Ok(response) => return driven(&mut l.driver, read(response, kept)).await,
-            Err(mut failed) => match failed.take_message() {
-                // Never written: the server closed a reused connection just before. Any client
-                // connects again and sends it there, once.
-                Some(unsent) if reused => {
+        let outcome = match l.stream.write_all(&request.wire).await {
+            Ok(()) => response::read(&mut l.stream, buf, request.head, kept).await,
+            Err(e) => Err(Failure::Unanswered(e.to_string())),
+        };
+        match outcome {
+            Ok(done) => {
+                if !done.reusable {
                     *link = None;
-                    request = unsent;
+                    buf.clear();
                 }
-                _ => return Err(transport(&failed.into_error())),
-            },
-        }
-    }
-}
-
-/// Runs `work` (which waits on the connection) and the connection's driver together on the
-/// calling task, so a request involves no other task: the socket's readiness wakes this task,
-/// which writes, reads, parses and hands over the response in one go. A spawned driver would
-/// cost two cross-task wake-ups per request, and on a multi-threaded runtime often a thread
-/// wake-up (a futex call) with them.
-async fn driven<F: Future>(driver: &mut Option<Driver>, work: F) -> F::Output {
-    let mut work = pin!(work);
-    poll_fn(|cx| {
-        if let Poll::Ready(output) = work.as_mut().poll(cx) {
-            return Poll::Ready(output);
-        }
-        if let Some(d) = driver {
-            if Pin::new(d).poll(cx).is_ready() {
-                // Finished: dropping it answers whatever waits on it (queued requests come
-                // back unsent, a body in progress ends with an error).
-                *driver = None;
+                return Ok(done);
             }
-        }
-        work.as_mut().poll(cx)
-    })
-    .await
-}
-
-/// Reads the response to its last body byte.
-async fn read(
-    response: hyper::Response<hyper::body::Incoming>,
-    kept: &mut Kept,
-) -> Result<(u16, http::HeaderMap), ErrorCause> {
-    let (parts, mut body) = response.into_parts();
-    while let Some(frame) = body.frame().await {
-        let frame = frame.map_err(|e| transport(&e))?;
-        // Trailers are not part of the body and are not kept.
-        if let Ok(data) = frame.into_data() {
-            kept.push(data);
+            // Closed by the server as the request went out: nothing was answered, so a request
+            // that may be repeated is sent again on a fresh connection, once, as browsers and
+            // HTTP client libraries do.
+            Err(Failure::Unanswered(_)) if reused && request.idempotent && !resent => {
+                *link = None;
+                resent = true;
+            }
+            Err(failure) => return Err(ErrorCause::Transport(failure.into_message())),
         }
     }
-    Ok((parts.status.as_u16(), parts.headers))
 }
 
 /// Opens a TCP connection with `TCP_NODELAY` (a request is one small write; Nagle would hold
-/// it back waiting for an ACK) and hyper's HTTP/1.1 state machine over it.
+/// it back waiting for an ACK).
 async fn connect(authority: Authority) -> Result<Link, ErrorCause> {
     let port = authority.port_u16().unwrap_or(80);
     // `[::1]` in a URL is `::1` to the resolver.
@@ -231,14 +201,9 @@ async fn connect(authority: Authority) -> Result<Link, ErrorCause> {
     stream
         .set_nodelay(true)
         .map_err(|e| ErrorCause::Connect(e.to_string()))?;
-    let (sender, driver) = Builder::new()
-        .handshake(TokioIo::new(stream))
-        .await
-        .map_err(|e| ErrorCause::Connect(root_cause(&e)))?;
     Ok(Link {
         authority,
-        sender,
-        driver: Some(driver),
+        stream,
         used: false,
     })
 }
@@ -249,20 +214,6 @@ fn connect_error(error: &std::io::Error) -> ErrorCause {
         std::io::ErrorKind::TimedOut => ErrorCause::Timeout,
         _ => ErrorCause::Connect(error.to_string()),
     }
-}
-
-fn transport(error: &hyper::Error) -> ErrorCause {
-    ErrorCause::Transport(root_cause(error))
-}
-
-/// The innermost error's text: the part that says what happened, worded as reqwest's path
-/// words the same failure (both end in hyper's or the OS's message).
-fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut last = error;
-    while let Some(next) = last.source() {
-        last = next;
-    }
-    last.to_string()
 }
 
 /// A request timeout that registers a timer once per timeout period instead of once per

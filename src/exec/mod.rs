@@ -11,7 +11,6 @@ mod journey;
 mod load;
 mod once;
 mod outgoing;
-mod quiet;
 mod release;
 mod request;
 mod run;

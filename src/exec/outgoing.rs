@@ -1,27 +1,46 @@
-//! Requests for the fast path, finished before the clock starts: origin-form URI, `Host`
-//! header, body in one piece, and the connection they go to. A step's path on the target is
-//! joined to the target's [`Origin`] directly; anything else goes through reqwest's request and
-//! is converted ([`Outgoing::try_from`]).
+//! Requests for the fast path, finished before the clock starts: encoded once into the bytes
+//! that go on the wire (origin-form target, `Host` header, framing, body), with the connection
+//! they go to. A step's path on the target is joined to the target's [`Origin`] directly;
+//! anything else goes through reqwest's request and is converted ([`Outgoing::try_from`]).
 
+use std::fmt;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::header::{HeaderValue, ACCEPT, HOST};
+use http::header::{HeaderValue, ACCEPT, CONTENT_LENGTH, HOST, TRANSFER_ENCODING};
 use http::uri::{Authority, PathAndQuery, Scheme};
-use http::{Uri, Version};
-use http_body_util::Full;
+use http::{HeaderMap, Method, Version};
 
 use crate::sample::ErrorCause;
 
-/// A request ready for [`Connection::send`](super::Connection::send): everything a request
-/// needs is built here, off the clock, so the timed span only hands it to hyper.
-#[derive(Debug)]
+/// A request ready for [`Connection::send`](super::Connection::send): encoded here, off the
+/// clock, so the timed span only writes it. A copy shares the encoded bytes.
+#[derive(Clone)]
 pub struct Outgoing {
-    pub(super) request: hyper::Request<Full<Bytes>>,
+    /// The request as it goes on the wire: request line, headers, blank line, body.
+    pub(super) wire: Bytes,
     /// `host:port` to connect to.
     pub(super) authority: Authority,
     /// Applies to the whole exchange, a reconnect included; `None` waits as long as it takes.
     pub(super) timeout: Option<Duration>,
+    /// A `HEAD` request: its response has no body, whatever its headers announce.
+    pub(super) head: bool,
+    /// Safe to send again (RFC 9110, 9.2.2) when a reused connection turns out to have been
+    /// closed by the server before it answered.
+    pub(super) idempotent: bool,
+}
+
+/// The request line and the size only: the headers may hold credentials.
+impl fmt::Debug for Outgoing {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let line = self.wire.split(|&b| b == b'\r').next().unwrap_or_default();
+        f.debug_struct("Outgoing")
+            .field("request", &String::from_utf8_lossy(line))
+            .field("bytes", &self.wire.len())
+            .field("authority", &self.authority)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
 }
 
 /// Whether a rendered request can take the fast path ([`Connection`](super::Connection)) rather
@@ -62,24 +81,120 @@ impl Outgoing {
             None => Authority::try_from(format!("{}:80", given.host()))
                 .map_err(|e| invalid(format!("`{given}`: {e}")))?,
         };
-        let path = parts
-            .uri
-            .path_and_query()
-            .cloned()
-            .unwrap_or_else(|| PathAndQuery::from_static("/"));
-        parts.uri = Uri::from(path);
-        parts.version = Version::HTTP_11;
-        Ok(Outgoing {
-            request: hyper::Request::from_parts(parts, Full::new(body)),
+        let target = parts.uri.path_and_query().map_or("/", PathAndQuery::as_str);
+        let wire = encode(&parts.method, target, &parts.headers, &body);
+        Ok(Outgoing::encoded(wire, &parts.method, authority, timeout))
+    }
+
+    fn encoded(
+        wire: Bytes,
+        method: &Method,
+        authority: Authority,
+        timeout: Option<Duration>,
+    ) -> Self {
+        Outgoing {
+            wire,
             authority,
             timeout,
-        })
+            head: method == Method::HEAD,
+            idempotent: method.is_idempotent(),
+        }
     }
 
     /// The `host:port` this request connects to.
     pub fn authority(&self) -> &Authority {
         &self.authority
     }
+
+    /// The bytes it sends.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.wire
+    }
+
+    /// Its headers as they are written, in order: lower-case name and value.
+    pub fn headers(&self) -> impl Iterator<Item = (&str, &[u8])> {
+        let end = self
+            .wire
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .unwrap_or(self.wire.len());
+        self.wire[..end]
+            .split(|&b| b == b'\n')
+            .skip(1)
+            .filter_map(|line| {
+                let line = line.strip_suffix(b"\r").unwrap_or(line);
+                let colon = line.iter().position(|&b| b == b':')?;
+                let name = std::str::from_utf8(&line[..colon]).ok()?;
+                let value = &line[colon + 1..];
+                let skip = value.iter().take_while(|&&b| b == b' ').count();
+                Some((name, &value[skip..]))
+            })
+    }
+}
+
+/// The request as hyper's HTTP/1.1 client writes it, so either way a request goes the server
+/// reads the same bytes: header names in lower case and in the map's order; a body framed by
+/// a `content-length` added last unless one was given, or chunked when a `transfer-encoding` was
+/// given (which must then end in `chunked`); no framing for an empty body.
+fn encode(method: &Method, target: &str, headers: &HeaderMap, body: &[u8]) -> Bytes {
+    let size = method.as_str().len()
+        + target.len()
+        + 32
+        + headers
+            .iter()
+            .map(|(k, v)| k.as_str().len() + v.len() + 4)
+            .sum::<usize>()
+        + body.len();
+    let mut out = Vec::with_capacity(size);
+    out.extend_from_slice(method.as_str().as_bytes());
+    out.push(b' ');
+    out.extend_from_slice(target.as_bytes());
+    out.extend_from_slice(b" HTTP/1.1\r\n");
+    let codings = headers.get_all(TRANSFER_ENCODING).iter().count();
+    let chunked = !body.is_empty() && codings > 0;
+    let mut coding = 0;
+    for (name, value) in headers {
+        if name == TRANSFER_ENCODING {
+            // hyper drops it for an empty body, and makes the last one end in `chunked`.
+            coding += 1;
+            if !chunked {
+                continue;
+            }
+            let text = value.as_bytes();
+            let last = text.rsplit(|&b| b == b',').next().unwrap_or_default();
+            if coding == codings && !last.trim_ascii().eq_ignore_ascii_case(b"chunked") {
+                header(&mut out, name.as_str(), &[text, b", chunked"].concat());
+                continue;
+            }
+        } else if chunked && name == CONTENT_LENGTH {
+            continue;
+        }
+        header(&mut out, name.as_str(), value.as_bytes());
+    }
+    if chunked {
+        out.extend_from_slice(b"\r\n");
+        out.extend_from_slice(format!("{:X}\r\n", body.len()).as_bytes());
+        out.extend_from_slice(body);
+        out.extend_from_slice(b"\r\n0\r\n\r\n");
+        return out.into();
+    }
+    if !body.is_empty() && !headers.contains_key(CONTENT_LENGTH) {
+        header(
+            &mut out,
+            "content-length",
+            body.len().to_string().as_bytes(),
+        );
+    }
+    out.extend_from_slice(b"\r\n");
+    out.extend_from_slice(body);
+    out.into()
+}
+
+fn header(out: &mut Vec<u8>, name: &str, value: &[u8]) {
+    out.extend_from_slice(name.as_bytes());
+    out.extend_from_slice(b": ");
+    out.extend_from_slice(value);
+    out.extend_from_slice(b"\r\n");
 }
 
 /// A request rendered for reqwest, moved onto the fast path with the headers reqwest's client
@@ -109,13 +224,9 @@ impl TryFrom<reqwest::Request> for Outgoing {
         };
         let path = PathAndQuery::try_from(target)
             .map_err(|e| invalid(format!("`{url}` has no valid path: {e}")))?;
-        let body = match request.body() {
-            None => Bytes::new(),
-            Some(body) => match body.as_bytes() {
-                Some(bytes) => Bytes::copy_from_slice(bytes),
-                None => return Err(invalid("a streamed body cannot take the fast path".into())),
-            },
-        };
+        if request.body().is_some_and(|b| b.as_bytes().is_none()) {
+            return Err(invalid("a streamed body cannot take the fast path".into()));
+        }
         let timeout = request.timeout().copied();
         let method = request.method().clone();
         let mut headers = std::mem::take(request.headers_mut());
@@ -127,15 +238,12 @@ impl TryFrom<reqwest::Request> for Outgoing {
         if !headers.contains_key(ACCEPT) {
             headers.insert(ACCEPT, HeaderValue::from_static("*/*"));
         }
-        let mut out = hyper::Request::new(Full::new(body));
-        *out.method_mut() = method;
-        *out.uri_mut() = Uri::from(path);
-        *out.headers_mut() = headers;
-        Ok(Outgoing {
-            request: out,
-            authority,
-            timeout,
-        })
+        let body = match request.body() {
+            None => &[][..],
+            Some(body) => body.as_bytes().unwrap_or_default(),
+        };
+        let wire = encode(&method, path.as_str(), &headers, body);
+        Ok(Outgoing::encoded(wire, &method, authority, timeout))
     }
 }
 
@@ -202,7 +310,7 @@ impl Origin {
         mut headers: http::HeaderMap,
         body: Bytes,
         timeout: Duration,
-    ) -> Result<Prebuilt, ErrorCause> {
+    ) -> Result<Outgoing, ErrorCause> {
         let path = PathAndQuery::try_from(target)
             .map_err(|e| invalid(format!("not a valid request target: {e}")))?;
         if !headers.contains_key(HOST) {
@@ -211,64 +319,9 @@ impl Origin {
         if !headers.contains_key(ACCEPT) {
             headers.insert(ACCEPT, HeaderValue::from_static("*/*"));
         }
-        Ok(Prebuilt {
-            method,
-            uri: Uri::from(path),
-            headers,
-            body,
-            authority: self.authority.clone(),
-            timeout,
-        })
-    }
-}
-
-/// The parts of a direct request: made into an [`Outgoing`] once, or kept and copied for
-/// every send of a request with nothing to render.
-#[derive(Debug, Clone)]
-pub struct Prebuilt {
-    method: http::Method,
-    uri: Uri,
-    headers: http::HeaderMap,
-    body: Bytes,
-    authority: Authority,
-    timeout: Duration,
-}
-
-impl Prebuilt {
-    /// A copy that shares no memory with this one. Each user sends from a copy of its own:
-    /// copying a shared request bumps reference counts that every user's thread writes to.
-    pub fn detached(&self) -> Self {
-        let path = self.uri.path_and_query().map_or("/", |p| p.as_str());
-        let uri = PathAndQuery::try_from(path).map_or_else(|_| self.uri.clone(), Uri::from);
-        let mut headers = http::HeaderMap::with_capacity(self.headers.len());
-        for (name, value) in &self.headers {
-            let name = http::HeaderName::from_bytes(name.as_str().as_bytes())
-                .unwrap_or_else(|_| name.clone());
-            let value = HeaderValue::from_bytes(value.as_bytes()).unwrap_or_else(|_| value.clone());
-            headers.append(name, value);
-        }
-        Prebuilt {
-            method: self.method.clone(),
-            uri,
-            headers,
-            body: Bytes::copy_from_slice(&self.body),
-            authority: Authority::try_from(self.authority.as_str())
-                .unwrap_or_else(|_| self.authority.clone()),
-            timeout: self.timeout,
-        }
-    }
-
-    /// The request to send.
-    pub fn outgoing(self) -> Outgoing {
-        let mut request = hyper::Request::new(Full::new(self.body));
-        *request.method_mut() = self.method;
-        *request.uri_mut() = self.uri;
-        *request.headers_mut() = self.headers;
-        Outgoing {
-            request,
-            authority: self.authority,
-            timeout: Some(self.timeout),
-        }
+        let wire = encode(&method, path.as_str(), &headers, &body);
+        let authority = self.authority.clone();
+        Ok(Outgoing::encoded(wire, &method, authority, Some(timeout)))
     }
 }
 
@@ -313,6 +366,10 @@ mod tests {
         assert!(!fast_path(&tls, false), "TLS stays on reqwest");
     }
 
+    fn text(out: &Outgoing) -> String {
+        String::from_utf8(out.wire.to_vec()).unwrap()
+    }
+
     #[test]
     fn a_reqwest_request_becomes_origin_form_with_host_and_accept() {
         let request = reqwest::Client::new()
@@ -323,23 +380,30 @@ mod tests {
             .build()
             .unwrap();
         let out = Outgoing::try_from(request).unwrap();
-        let r = &out.request;
-        assert_eq!(r.method(), http::Method::POST);
-        assert_eq!(r.uri().to_string(), "/api/v1/tasks?page=2&q=a%20b");
-        assert_eq!(r.headers()[HOST], "127.0.0.1:8080");
-        assert_eq!(r.headers()[ACCEPT], "*/*");
-        assert_eq!(r.headers()["x-trace"], "7");
-        assert_eq!(r.headers()["content-type"], "application/json");
+        assert_eq!(
+            text(&out),
+            "POST /api/v1/tasks?page=2&q=a%20b HTTP/1.1\r\nx-trace: 7\r\n\
+             content-type: application/json\r\nhost: 127.0.0.1:8080\r\naccept: */*\r\n\
+             content-length: 13\r\n\r\n{\"title\":\"t\"}"
+        );
         assert_eq!(out.authority.as_str(), "127.0.0.1:8080");
         assert_eq!(out.timeout, Some(Duration::from_secs(3)));
+        assert!(!out.idempotent && !out.head);
+        let headers: Vec<_> = out.headers().collect();
+        assert_eq!(headers[0], ("x-trace", &b"7"[..]));
+        assert_eq!(headers.len(), 5);
     }
 
     #[test]
     fn the_default_port_is_dialled_but_not_written() {
         let out = Outgoing::try_from(rendered("http://localhost/").build().unwrap()).unwrap();
         assert_eq!(out.authority.as_str(), "localhost:80");
-        assert_eq!(out.request.headers()[HOST], "localhost");
+        assert_eq!(
+            text(&out),
+            "GET / HTTP/1.1\r\nhost: localhost\r\naccept: */*\r\n\r\n"
+        );
         assert_eq!(out.timeout, None);
+        assert!(out.idempotent);
     }
 
     #[test]
@@ -349,9 +413,58 @@ mod tests {
             .body(Bytes::from_static(b"{}"))
             .unwrap();
         let out = Outgoing::new(request, Some(Duration::from_secs(1))).unwrap();
-        assert_eq!(out.request.uri().to_string(), "/x");
-        assert_eq!(out.request.headers()[HOST], "api.example");
+        assert_eq!(
+            text(&out),
+            "PUT /x HTTP/1.1\r\nhost: api.example\r\ncontent-length: 2\r\n\r\n{}"
+        );
         assert_eq!(out.authority.as_str(), "[::1]:9000");
+    }
+
+    #[test]
+    fn framing_is_as_given_or_added() {
+        let encoded = |headers: &[(&str, &str)], body: &'static [u8]| {
+            let mut request = http::Request::post("http://h:1/u");
+            for (k, v) in headers {
+                request = request.header(*k, *v);
+            }
+            let out = Outgoing::new(request.body(Bytes::from_static(body)).unwrap(), None);
+            text(&out.unwrap())
+        };
+        // An empty body has no framing header; a given content-length stays where it was.
+        assert_eq!(encoded(&[], b""), "POST /u HTTP/1.1\r\nhost: h:1\r\n\r\n");
+        assert_eq!(
+            encoded(&[("content-length", "0")], b""),
+            "POST /u HTTP/1.1\r\ncontent-length: 0\r\nhost: h:1\r\n\r\n"
+        );
+        // A given transfer-encoding makes the body one chunk, ending in `chunked`.
+        assert_eq!(
+            encoded(
+                &[("transfer-encoding", "gzip"), ("content-length", "3")],
+                b"abc"
+            ),
+            "POST /u HTTP/1.1\r\ntransfer-encoding: gzip, chunked\r\nhost: h:1\r\n\r\n\
+             3\r\nabc\r\n0\r\n\r\n"
+        );
+        assert_eq!(
+            encoded(&[("transfer-encoding", "chunked")], b"abc"),
+            "POST /u HTTP/1.1\r\ntransfer-encoding: chunked\r\nhost: h:1\r\n\r\n\
+             3\r\nabc\r\n0\r\n\r\n"
+        );
+        assert_eq!(
+            encoded(&[("transfer-encoding", "chunked")], b""),
+            "POST /u HTTP/1.1\r\nhost: h:1\r\n\r\n"
+        );
+    }
+
+    #[test]
+    fn debug_shows_the_request_line_and_not_the_headers() {
+        let request = http::Request::get("http://h:1/u")
+            .header("authorization", "Bearer s3cr3t")
+            .body(Bytes::new())
+            .unwrap();
+        let shown = format!("{:?}", Outgoing::new(request, None).unwrap());
+        assert!(shown.contains("GET /u HTTP/1.1"), "{shown}");
+        assert!(!shown.contains("s3cr3t"), "{shown}");
     }
 
     #[test]

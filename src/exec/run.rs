@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::http1::Connection;
-use super::outgoing::{fast_path, Outgoing, Prebuilt};
+use super::outgoing::{fast_path, Outgoing};
 use super::request::{prebuild, render, timed, Rendered, Response};
 use super::tasks::Tasks;
 use super::Case;
@@ -29,11 +29,11 @@ pub struct User {
     pub refreshes: u64,
     /// The per-user fixtures set up for this user, for refresh and tear-down.
     pub fixtures: Vec<Arc<FixturePlan>>,
-    /// The user's own connection for measured plain-HTTP requests (load cases): hyper, one
-    /// keep-alive connection, no pool; `None` sends everything through `client`.
+    /// The user's own connection for measured plain-HTTP requests (load cases): one
+    /// keep-alive HTTP/1.1 connection, no pool; `None` sends everything through `client`.
     pub connection: Option<Connection>,
-    /// The user's own copy of the case's prebuilt requests (see [`CaseRun::own_connection`]).
-    prebuilt: Vec<Vec<Option<Prebuilt>>>,
+    /// Requests with nothing to render, encoded for this user (see [`CaseRun::own_connection`]).
+    prebuilt: Vec<Vec<Option<Outgoing>>>,
 }
 
 /// How a request goes out: the user's reqwest client, or its own connection when it has one
@@ -69,9 +69,6 @@ pub struct CaseRun {
     pub gate: Arc<dyn Gate>,
     /// Shown how a long run is doing.
     pub watch: Arc<dyn Watch>,
-    /// Per scenario and step: the request built once, when it has nothing to render and can go
-    /// straight to a user's own connection.
-    prebuilt: Vec<Vec<Option<Prebuilt>>>,
     seq: AtomicU64,
     origin: Instant,
 }
@@ -79,9 +76,7 @@ pub struct CaseRun {
 impl CaseRun {
     /// Starts a run; the clock origin is now.
     pub fn new(case: Arc<Case>, target: Arc<Target>, context: Arc<RunContext>) -> Self {
-        let prebuilt = prebuild_steps(&case, &target);
         Self {
-            prebuilt,
             case,
             target,
             context,
@@ -167,25 +162,18 @@ impl CaseRun {
             &mut ctx,
         )?;
         if step.request.renders_credentials {
-            self.note_credentials(request.headers());
+            request.for_each_header(|name, value| self.note_credential(name, value));
         }
         Ok(request)
     }
 
     /// Gives `user` an HTTP/1.1 connection of its own for its measured plain-HTTP requests,
-    /// with its own copy of the requests built once for the case.
+    /// with the requests that have nothing to render encoded once, for this user alone: a
+    /// request shared between users would bump reference counts that every user's thread
+    /// writes to.
     pub fn own_connection(&self, user: &mut User) {
         user.connection = Some(Connection::new());
-        user.prebuilt = self
-            .prebuilt
-            .iter()
-            .map(|steps| {
-                steps
-                    .iter()
-                    .map(|p| p.as_ref().map(Prebuilt::detached))
-                    .collect()
-            })
-            .collect();
+        user.prebuilt = prebuild_steps(&self.case, &self.target);
     }
 
     /// Renders step `index` of scenario `scenario` for `user`: for its own connection when it
@@ -203,31 +191,31 @@ impl CaseRun {
             .get(scenario)
             .and_then(|steps| steps.get(index));
         if let (true, Some(Some(request))) = (direct, prebuilt) {
-            return Ok(Rendered::Direct(request.clone().outgoing()));
+            return Ok(Rendered::Direct(request.clone()));
         }
         let step = &self.case.scenarios[scenario].steps[index];
         self.render(step, &user.client, &user.vars, seq, direct)
     }
 
-    /// Hands the credential headers a request is about to send to the redactor: whatever the
-    /// variable they came from is called, they never appear in a message.
-    fn note_credentials(&self, headers: &reqwest::header::HeaderMap) {
-        for (name, value) in headers {
-            if !is_sensitive_header(name.as_str()) {
-                continue;
-            }
-            let Ok(text) = value.to_str() else { continue };
-            let redactor = &self.context.redactor;
-            redactor.add_secret(text);
-            // `Bearer <token>`: the token alone, as an echoing server may print it.
-            if let Some((_, credential)) = text.split_once(' ') {
-                redactor.add_secret(credential.trim());
-            }
-            // `Cookie: a=1; b=2`: each value.
-            for pair in text.split(';') {
-                if let Some((_, v)) = pair.split_once('=') {
-                    redactor.add_secret(v.trim());
-                }
+    /// Hands a credential header a request is about to send to the redactor: whatever the
+    /// variable it came from is called, it never appears in a message.
+    fn note_credential(&self, name: &str, value: &[u8]) {
+        if !is_sensitive_header(name) {
+            return;
+        }
+        let Ok(text) = std::str::from_utf8(value) else {
+            return;
+        };
+        let redactor = &self.context.redactor;
+        redactor.add_secret(text);
+        // `Bearer <token>`: the token alone, as an echoing server may print it.
+        if let Some((_, credential)) = text.split_once(' ') {
+            redactor.add_secret(credential.trim());
+        }
+        // `Cookie: a=1; b=2`: each value.
+        for pair in text.split(';') {
+            if let Some((_, v)) = pair.split_once('=') {
+                redactor.add_secret(v.trim());
             }
         }
     }
@@ -283,7 +271,7 @@ impl CaseRun {
         };
         let keep = step.keep_body.then_some(step.request.max_body);
         let (sent, latency, result) = match (request, via.connection) {
-            // Plain HTTP from a user that owns a connection: hyper, rendered before the clock.
+            // Plain HTTP from a user that owns a connection, encoded before the clock.
             (Rendered::Direct(outgoing), Some(connection)) => connection.send(outgoing, keep).await,
             (Rendered::Client(request), Some(connection))
                 if fast_path(&request, self.case.cookies) =>
@@ -455,9 +443,9 @@ impl CaseRun {
     }
 }
 
-/// The case's requests with nothing to render, built once for the target's origin (none when
+/// The case's requests with nothing to render, encoded for the target's origin (none when
 /// users keep cookie jars, whose requests go through reqwest).
-fn prebuild_steps(case: &Case, target: &Target) -> Vec<Vec<Option<Prebuilt>>> {
+fn prebuild_steps(case: &Case, target: &Target) -> Vec<Vec<Option<Outgoing>>> {
     let Some(origin) = target.origin.as_ref().filter(|_| !case.cookies) else {
         return Vec::new();
     };

@@ -211,6 +211,25 @@ async fn serve(mut stream: TcpStream, secrets: &Secrets, timing: &Timing) -> std
                 stream.write_all(reply.as_bytes()).await?;
                 return Ok(());
             }
+            "/unanswered" => {
+                // Read the request, then close without a word, as a server does when its
+                // keep-alive timeout passes just as a request arrives.
+                return Ok(());
+            }
+            "/chunked" => {
+                // A 1xx first, then a chunked body in separate writes, with a trailer.
+                stream
+                    .write_all(b"HTTP/1.1 103 Early Hints\r\nlink: </a>\r\n\r\n")
+                    .await?;
+                stream
+                    .write_all(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n")
+                    .await?;
+                for part in [&b"5\r\nhello\r\n"[..], b"1;x=y\r\n \r\n", b"5\r\nworld\r\n"] {
+                    tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+                    stream.write_all(part).await?;
+                }
+                stream.write_all(b"0\r\nx-sum: 11\r\n\r\n").await?;
+            }
             "/hang" => {
                 // Never answer; keep the connection until the client closes it.
                 let mut sink = [0u8; 1024];
