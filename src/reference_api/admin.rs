@@ -8,7 +8,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use super::store::{lock, Store};
+use super::locks::lock;
 use super::AppState;
 
 /// The stats route, which is not itself counted as a request.
@@ -41,9 +41,9 @@ async fn stats(State(state): State<AppState>) -> Json<Value> {
         "workers": workers,
         "tasks": tasks,
         "users": users,
-        "logins": Store::read(&store.logins),
+        "logins": store.logins(),
         "distinct_token_users": distinct_token_users,
-        "requests": Store::read(&store.requests),
+        "requests": store.requests(),
     }))
 }
 
@@ -57,7 +57,7 @@ pub(crate) async fn count_requests(
     let is_stats =
         request.method() == Method::GET && matched.is_some_and(|path| path.as_str() == STATS_ROUTE);
     if !is_stats {
-        Store::bump(&state.store.requests);
+        state.store.count_request();
     }
     next.run(request).await
 }

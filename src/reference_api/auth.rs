@@ -18,8 +18,8 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::error::{ApiError, JsonBody};
+use super::locks::{lock, now_millis};
 use super::sessions::{CurrentUser, SESSION_COOKIE};
-use super::store::{lock, now_millis, Store};
 use super::AppState;
 
 /// The routes served here, as `"METHOD /pattern"` keys for the fault table.
@@ -190,7 +190,7 @@ async fn login(
         return Err(ApiError::InvalidCredentials);
     }
     let token = lock(&state.store.sessions).issue(user_id);
-    Store::bump(&state.store.logins);
+    state.store.count_login();
     let cookie = format!("{SESSION_COOKIE}={token}; HttpOnly; Path=/");
     let body = serde_json::json!({
         "data": { "token": token, "token_type": "bearer", "user_id": user_id }

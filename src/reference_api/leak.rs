@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::error::{ApiError, QueryParams};
-use super::store::lock;
+use super::locks::lock;
 use super::AppState;
 
 /// The routes served here, as `"METHOD /pattern"` keys for the fault table.

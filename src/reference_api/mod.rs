@@ -22,6 +22,7 @@ mod auth;
 mod error;
 mod faults;
 mod leak;
+mod locks;
 mod sessions;
 mod store;
 mod tasks;

@@ -10,7 +10,7 @@ use rand::Rng;
 use uuid::Uuid;
 
 use super::error::ApiError;
-use super::store::lock;
+use super::locks::lock;
 use super::AppState;
 
 /// The cookie set at login and read back by authenticated routes.

@@ -1,11 +1,8 @@
-//! The in-memory data of one running server, one lock per area so areas do not contend.
-//!
-//! Locks are `std::sync::Mutex` held only for map operations, never across an `.await`, and a
-//! poisoned lock is taken over rather than turned into a panic.
+//! The in-memory data of one running server, one lock per area so areas do not contend (see
+//! [`super::locks`]).
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::sync::Mutex;
 
 use super::auth::UserDirectory;
 use super::sessions::SessionTable;
@@ -19,8 +16,8 @@ pub(crate) struct Store {
     pub(crate) tasks: Mutex<TaskBoard>,
     pub(crate) users: Mutex<UserDirectory>,
     pub(crate) sessions: Mutex<SessionTable>,
-    pub(crate) logins: AtomicU64,
-    pub(crate) requests: AtomicU64,
+    logins: AtomicU64,
+    requests: AtomicU64,
     /// What the leaking debug route keeps, until the server stops.
     pub(crate) leaked: Mutex<Vec<Vec<u8>>>,
 }
@@ -39,26 +36,23 @@ impl Store {
         }
     }
 
-    /// Adds one to a counter.
-    pub(crate) fn bump(counter: &AtomicU64) {
-        counter.fetch_add(1, Ordering::Relaxed);
+    /// Counts a successful log-in.
+    pub(crate) fn count_login(&self) {
+        self.logins.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// Reads a counter.
-    pub(crate) fn read(counter: &AtomicU64) -> u64 {
-        counter.load(Ordering::Relaxed)
+    /// Counts a request served.
+    pub(crate) fn count_request(&self) {
+        self.requests.fetch_add(1, Ordering::Relaxed);
     }
-}
 
-/// Locks a mutex, recovering the data if a previous holder panicked.
-pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
+    /// Successful log-ins so far.
+    pub(crate) fn logins(&self) -> u64 {
+        self.logins.load(Ordering::Relaxed)
+    }
 
-/// Wall-clock time in milliseconds since the Unix epoch, the unit of every timestamp we answer.
-pub(crate) fn now_millis() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|elapsed| u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX))
-        .unwrap_or(0)
+    /// Requests served so far.
+    pub(crate) fn requests(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
+    }
 }

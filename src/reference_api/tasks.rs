@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::error::{ApiError, IdPath, JsonBody, QueryParams};
+use super::locks::{lock, now_millis};
 use super::sessions::CurrentUser;
-use super::store::{lock, now_millis};
 use super::AppState;
 
 /// The routes served here, as `"METHOD /pattern"` keys for the fault table.

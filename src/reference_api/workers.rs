@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::error::{parse_json, ApiError, IdPath, JsonBody, QueryParams};
-use super::store::{lock, now_millis};
+use super::locks::{lock, now_millis};
 use super::AppState;
 
 /// The routes served here, as `"METHOD /pattern"` keys for the fault table.
