@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 pub use crate::checks::{CheckCount, CheckTally};
 pub use crate::exec::{Aborted, StageSpan};
@@ -23,6 +23,10 @@ pub struct CaseResult {
     pub description: String,
     /// The base URL it ran against.
     pub target: String,
+    /// When its measured span began (RFC 3339, UTC): the time the timeline's offsets count
+    /// from; `None` when it measured nothing.
+    #[serde(default, with = "crate::units::rfc3339::option")]
+    pub started: Option<SystemTime>,
     /// The seed its random data came from.
     pub seed: u64,
     /// Statistics, when the case measured anything.
@@ -169,6 +173,7 @@ impl CaseResult {
             kind: kind.to_string(),
             description: description.to_string(),
             target: String::new(),
+            started: None,
             seed,
             summary: None,
             verdict: None,

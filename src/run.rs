@@ -528,8 +528,14 @@ fn judge_measurement(
     result.stages = measured
         .stages
         .iter()
-        .map(|span| {
-            let slot = recorded.total.timeline().span(span.from, span.to);
+        .enumerate()
+        .map(|(index, span)| {
+            // Recorded between the stage's exact bounds; else (results saved without them)
+            // from the timeline's slots that start within the stage.
+            let slot = match recorded.stages.get(index) {
+                Some(stage) => stage.slot().clone(),
+                None => recorded.total.timeline().span(span.from, span.to),
+            };
             let seconds = (span.to - span.from).as_secs_f64();
             StageResult {
                 span: span.clone(),
@@ -561,6 +567,7 @@ fn judge_measurement(
     }
     result.checks = measured.checks;
     result.refreshes = measured.refreshes;
+    result.started = Some(measured.started);
     result.recorded = Some(recorded);
 }
 

@@ -175,6 +175,30 @@ fn weighted_scenarios_share_the_iterations_and_get_their_own_rows() {
 }
 
 #[test]
+fn a_stage_shorter_than_a_second_counts_exactly_its_own_iterations() {
+    // 50 iterations a second over two stages of 600 ms: 30 are due in each, although both
+    // stages share the timeline's first second.
+    let api = ReferenceApi::new().start().unwrap();
+    let result = run(
+        api.base_url(),
+        "    arrival_rate: 50\n    stages: [{ duration: 600ms, target: 50 }, { duration: 600ms, target: 50 }]\n    request: { path: /health }\n",
+        "",
+    );
+    assert!(result.passed(), "{}", failure_message(&result));
+    let counts: Vec<u64> = result.stages.iter().map(|s| s.requests).collect();
+    let total = result.summary.as_ref().unwrap().requests;
+    assert_eq!(counts.iter().sum::<u64>(), total, "{counts:?}");
+    assert_eq!(result.schedule.as_ref().unwrap().dropped, 0);
+    for count in counts {
+        assert!(
+            (29..=31).contains(&count),
+            "{count} requests in a 600 ms stage"
+        );
+    }
+    assert!(result.stages.iter().all(|s| s.p95.is_some()));
+}
+
+#[test]
 fn stages_ramp_and_report_each_stage() {
     let api = ReferenceApi::new()
         .fault("GET /health", Fault::delay(Duration::from_millis(50)))

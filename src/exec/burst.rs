@@ -108,6 +108,6 @@ impl BurstPlan {
             }
             run.release(back).await.map_err(ExecError::Teardown)?;
         }
-        Ok(record.finish(run.elapsed()))
+        Ok(record.finish(run.started_at(), run.elapsed()))
     }
 }

@@ -101,6 +101,6 @@ impl ConcurrentPlan {
         let elapsed = run.elapsed();
         users.iter().for_each(|u| record.user(u));
         run.release(users).await.map_err(ExecError::Teardown)?;
-        Ok(record.finish(elapsed))
+        Ok(record.finish(run.started_at(), elapsed))
     }
 }

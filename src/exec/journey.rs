@@ -1,6 +1,6 @@
 //! One iteration of a case's measured steps for one user, and the record of all iterations.
 
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use smallvec::{smallvec, SmallVec};
 
@@ -213,7 +213,13 @@ impl Recorder {
     /// Records one iteration: the journey as a whole, each step it reached, and the names
     /// they are recorded under.
     pub fn iteration(&mut self, case: &Case, iteration: &Iteration) {
-        record(&mut self.recorded.total, &iteration.journey);
+        let journey = &iteration.journey;
+        record(&mut self.recorded.total, journey);
+        if !self.recorded.stages.is_empty() {
+            let latency = matches!(journey.outcome, Outcome::Ok).then_some(journey.latency);
+            self.recorded
+                .record_stage(journey.start, latency, journey.bytes);
+        }
         for ((_, series), sample) in self.recorded.steps.iter_mut().zip(&iteration.steps) {
             if let Some(sample) = sample {
                 record(series, sample);
@@ -250,6 +256,11 @@ impl Recorder {
         iteration.journey.start = due;
         iteration.journey.latency += lag;
         self.iteration(case, &iteration);
+    }
+
+    /// Records each stage's iterations apart from now on (see [`Recorded::split_stages`]).
+    pub fn split_stages(&mut self, bounds: impl IntoIterator<Item = (Duration, Duration)>) {
+        self.recorded.split_stages(bounds);
     }
 
     /// Counts iterations that could not start in time, and scheduled starts at which the
@@ -306,8 +317,8 @@ impl Recorder {
         self.refreshes += user.refreshes;
     }
 
-    /// The measurement, with the measured span's length.
-    pub fn finish(mut self, elapsed: Duration) -> Measurement {
+    /// The measurement, with the measured span's start on the wall clock and its length.
+    pub fn finish(mut self, started: SystemTime, elapsed: Duration) -> Measurement {
         self.recorded.elapsed = elapsed;
         Measurement {
             recorded: self.recorded,
@@ -317,6 +328,7 @@ impl Recorder {
             stages: Vec::new(),
             checks: self.checks,
             refreshes: self.refreshes,
+            started,
         }
     }
 }

@@ -29,6 +29,8 @@ pub use shape::Shape;
 
 /// Highest arrival rate a case may ask for.
 const MAX_RATE: f64 = 1_000_000.0;
+/// The most stages a case may have: each is recorded apart, in a few kilobytes.
+const MAX_STAGES: usize = 1000;
 /// Longest run a case may ask for.
 const MAX_DURATION: Duration = Duration::from_secs(7 * 24 * 3600);
 /// How long an open-model iteration may wait for a free worker before it is dropped.
@@ -198,8 +200,11 @@ impl LoadPlan {
                 ));
             }
             (Some(stages), None) => {
-                if stages.is_empty() {
-                    return Err(keys.error(stages.span, "`stages` needs at least one stage"));
+                if stages.is_empty() || stages.len() > MAX_STAGES {
+                    return Err(keys.error(
+                        stages.span,
+                        format!("`stages` needs between 1 and {MAX_STAGES} stages"),
+                    ));
                 }
                 let start = match &s.arrival_rate {
                     Some(r) => rate(r, "arrival_rate")?,
@@ -340,7 +345,9 @@ impl LoadPlan {
     }
 
     /// Runs the case: one run, or one per level of a sweep.
-    pub async fn run(&self, run: CaseRun) -> Result<Measurement, ExecError> {
+    pub async fn run(&self, mut run: CaseRun) -> Result<Measurement, ExecError> {
+        // Offsets run from here, after the case's set-up, as the stages' bounds do.
+        run.restart_clock();
         let run = Arc::new(run);
         if self.levels.is_empty() {
             let mut outcome = self.run_once(&run, &self.shape).await?;
@@ -462,19 +469,31 @@ struct Shared {
     run: Arc<CaseRun>,
     recorder: Mutex<Recorder>,
     started: Instant,
+    /// `started` on the run's clock (later levels of a sweep start later), which offsets and
+    /// the stages' bounds are recorded on.
+    base: Duration,
     end: Instant,
     /// The first per-user set-up that failed; the run stops on it.
     setup_error: Mutex<Option<String>>,
 }
 
 impl Shared {
-    fn new(run: &Arc<CaseRun>, length: Duration) -> Arc<Self> {
+    /// Shared state for one run of `shape`; each of its stages recorded apart when the case's
+    /// stages were written.
+    fn new(run: &Arc<CaseRun>, plan: &LoadPlan, shape: &Shape) -> Arc<Self> {
+        let base = run.elapsed();
         let started = Instant::now();
+        let mut recorder = Recorder::new(&run.case);
+        if plan.staged {
+            let spans = shape.spans().into_iter();
+            recorder.split_stages(spans.map(|(from, to, ..)| (base + from, base + to)));
+        }
         Arc::new(Shared {
             run: Arc::clone(run),
-            recorder: Mutex::new(Recorder::new(&run.case)),
+            recorder: Mutex::new(recorder),
             started,
-            end: started + length,
+            base,
+            end: started + shape.duration(),
             setup_error: Mutex::new(None),
         })
     }
@@ -550,7 +569,9 @@ impl Batch {
             let mut recorder = shared.lock();
             for (iteration, scheduled) in self.items.drain(..) {
                 match scheduled {
-                    Some((at, lag)) => recorder.scheduled(&shared.run.case, iteration, at, lag),
+                    Some((due, lag)) => {
+                        recorder.scheduled(&shared.run.case, iteration, shared.base + due, lag)
+                    }
                     None => recorder.iteration(&shared.run.case, &iteration),
                 }
             }

@@ -19,7 +19,7 @@ mod tasks;
 mod users;
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 
@@ -102,6 +102,8 @@ pub struct Measurement {
     /// Times a fixture set up again after a `refresh_on` status (the retried request counts,
     /// the refused one does not).
     pub refreshes: u64,
+    /// When the measured span began, on the wall clock: what the recorded offsets count from.
+    pub started: SystemTime,
 }
 
 /// One level of a sweep: the users or the rate it ran at, and what it recorded.

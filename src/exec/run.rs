@@ -2,7 +2,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use super::http1::Connection;
 use super::outgoing::{fast_path, Outgoing};
@@ -71,6 +71,8 @@ pub struct CaseRun {
     pub watch: Arc<dyn Watch>,
     seq: AtomicU64,
     origin: Instant,
+    /// `origin` on the wall clock.
+    wall_origin: SystemTime,
 }
 
 impl CaseRun {
@@ -86,6 +88,7 @@ impl CaseRun {
             watch: Arc::new(super::Open),
             seq: AtomicU64::new(0),
             origin: Instant::now(),
+            wall_origin: SystemTime::now(),
         }
     }
 
@@ -109,6 +112,12 @@ impl CaseRun {
     /// Restarts the clock: the measured span begins now (after warm-up and set-up).
     pub fn restart_clock(&mut self) {
         self.origin = Instant::now();
+        self.wall_origin = SystemTime::now();
+    }
+
+    /// When the measured span began, on the wall clock: what sample offsets count from.
+    pub fn started_at(&self) -> SystemTime {
+        self.wall_origin
     }
 
     /// Time since the measured span began.

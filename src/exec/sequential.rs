@@ -81,6 +81,6 @@ impl SequentialPlan {
         let elapsed = run.elapsed();
         record.user(&user);
         run.release(vec![user]).await.map_err(ExecError::Teardown)?;
-        Ok(record.finish(elapsed))
+        Ok(record.finish(run.started_at(), elapsed))
     }
 }

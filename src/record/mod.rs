@@ -12,6 +12,7 @@ mod latencies;
 mod recorded;
 mod resources;
 mod series;
+mod stages;
 mod timeline;
 
 #[cfg(test)]
@@ -22,6 +23,7 @@ pub use latencies::SIGNIFICANT_DIGITS;
 pub use recorded::{Recorded, Schedule};
 pub use resources::{ResourceSlot, Resources};
 pub use series::Series;
+pub use stages::StageSlot;
 pub use timeline::{Slot, Timeline, MAX_SLOTS};
 
 /// The layout version of serialized records; bumped whenever a reader of the old layout would

@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
+use super::latencies::nanos;
+use super::stages::{self, StageSlot};
 use super::{InvalidRecord, Series, SCHEMA_VERSION};
 
 /// What one case's measured span left behind, as data to summarise, save, compare or merge.
@@ -26,6 +28,9 @@ pub struct Recorded {
     /// For an open model (iterations started on a schedule): what the schedule added.
     #[serde(default)]
     pub schedule: Option<Schedule>,
+    /// For a staged load: each stage's requests, between the stage's exact bounds.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stages: Vec<StageSlot>,
 }
 
 /// What running on a schedule left behind: the latencies in `total` run from each iteration's
@@ -74,6 +79,28 @@ impl Recorded {
             steps: Vec::new(),
             names: BTreeMap::new(),
             schedule: None,
+            stages: Vec::new(),
+        }
+    }
+
+    /// Keeps each stage's requests apart from now on: one [`StageSlot`] per `[from, to)`, in
+    /// time order, from the span's start.
+    pub fn split_stages(&mut self, bounds: impl IntoIterator<Item = (Duration, Duration)>) {
+        self.stages = bounds
+            .into_iter()
+            .map(|(from, to)| StageSlot::new(from, to))
+            .collect();
+    }
+
+    /// Counts an iteration started at `start` in its stage, if the case is staged: successful,
+    /// taking `latency`, or (`latency` `None`) failed; `bytes` received.
+    #[inline]
+    pub fn record_stage(&mut self, start: Duration, latency: Option<Duration>, bytes: u64) {
+        if let Some(slot) = stages::stage_mut(&mut self.stages, start) {
+            match latency {
+                Some(latency) => slot.add_ok(nanos(latency), bytes),
+                None => slot.add_error(bytes),
+            }
         }
     }
 
@@ -133,7 +160,7 @@ impl Recorded {
             (None, Some(theirs)) => self.schedule = Some(theirs.clone()),
             _ => {}
         }
-        Ok(())
+        stages::merge(&mut self.stages, &other.stages)
     }
 
     /// Approximate heap bytes held by every series.
@@ -148,6 +175,11 @@ impl Recorded {
                 .names
                 .iter()
                 .map(|(n, s)| n.capacity() + s.heap_bytes())
+                .sum::<usize>()
+            + self
+                .stages
+                .iter()
+                .map(|s| std::mem::size_of::<StageSlot>() + s.heap_bytes())
                 .sum::<usize>()
     }
 }

@@ -50,20 +50,12 @@ impl Default for Timeline {
 impl Timeline {
     /// Counts a successful request started at `start` that took `nanos`.
     pub(crate) fn record_ok(&mut self, start: Duration, nanos: u64, bytes: u64) {
-        let slot = self.slot_mut(start.as_secs());
-        slot.requests += 1;
-        slot.ok += 1;
-        slot.bytes = slot.bytes.saturating_add(bytes);
-        slot.max_ns = slot.max_ns.max(nanos);
-        slot.latencies.record(nanos);
+        self.slot_mut(start.as_secs()).add_ok(nanos, bytes);
     }
 
     /// Counts a failed request started at `start`.
     pub(crate) fn record_error(&mut self, start: Duration, bytes: u64) {
-        let slot = self.slot_mut(start.as_secs());
-        slot.requests += 1;
-        slot.errors += 1;
-        slot.bytes = slot.bytes.saturating_add(bytes);
+        self.slot_mut(start.as_secs()).add_error(bytes);
     }
 
     /// Adds `other`'s slots, at the coarser of the two widths.
@@ -117,11 +109,7 @@ impl Timeline {
     /// Heap bytes held.
     pub fn heap_bytes(&self) -> usize {
         self.slots.capacity() * std::mem::size_of::<Slot>()
-            + self
-                .slots
-                .iter()
-                .map(|s| s.latencies.heap_bytes())
-                .sum::<usize>()
+            + self.slots.iter().map(Slot::heap_bytes).sum::<usize>()
     }
 
     /// Totals over all slots: (requests, ok, errors, bytes); for consistency checks.
@@ -151,10 +139,7 @@ impl Timeline {
             ));
         }
         self.slots.iter().enumerate().find_map(|(i, s)| {
-            let fine = s.ok.checked_add(s.errors) == Some(s.requests)
-                && s.latencies.is_well_formed()
-                && s.latencies.total() == s.ok;
-            (!fine).then(|| format!("timeline slot {i}: counts do not add up"))
+            (!s.adds_up()).then(|| format!("timeline slot {i}: counts do not add up"))
         })
     }
 
@@ -250,7 +235,37 @@ impl Slot {
         self.percentile(99.0)
     }
 
-    fn merge(&mut self, other: &Slot) {
+    /// Counts a successful request that took `nanos` and received `bytes`.
+    #[inline]
+    pub(crate) fn add_ok(&mut self, nanos: u64, bytes: u64) {
+        self.requests += 1;
+        self.ok += 1;
+        self.bytes = self.bytes.saturating_add(bytes);
+        self.max_ns = self.max_ns.max(nanos);
+        self.latencies.record(nanos);
+    }
+
+    /// Counts a failed request that received `bytes`.
+    #[inline]
+    pub(crate) fn add_error(&mut self, bytes: u64) {
+        self.requests += 1;
+        self.errors += 1;
+        self.bytes = self.bytes.saturating_add(bytes);
+    }
+
+    /// Whether the counts agree with each other (not so in edited or corrupted data).
+    pub(crate) fn adds_up(&self) -> bool {
+        self.ok.checked_add(self.errors) == Some(self.requests)
+            && self.latencies.is_well_formed()
+            && self.latencies.total() == self.ok
+    }
+
+    /// Heap bytes held.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.latencies.heap_bytes()
+    }
+
+    pub(crate) fn merge(&mut self, other: &Slot) {
         self.requests += other.requests;
         self.ok += other.ok;
         self.errors += other.errors;

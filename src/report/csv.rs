@@ -35,11 +35,13 @@ const NOT_AVAILABLE: &str = "N/A";
 pub struct StatsCsv;
 
 /// `stats_history.csv`: one row per case per timeline slot (a second, wider for long cases).
-/// `Timestamp` is the run's start plus the slot's offset in the case, in Unix seconds: a case's
-/// timeline has no wall-clock time of its own. `User Count` is 0 (cases have no user ramp).
+/// `Timestamp` is the slot's start on the wall clock, in Unix seconds: the case's measured span
+/// began at [`CaseResult::started`], and the slot starts its offset later. `User Count` is 0
+/// (the timeline does not count users).
 #[derive(Debug, Clone, Copy)]
 pub struct HistoryCsv {
-    /// The run's start.
+    /// The run's start: the time of a result that has none of its own (saved by an older
+    /// version).
     pub started: SystemTime,
 }
 
@@ -117,11 +119,15 @@ impl Report for HistoryCsv {
             "Total Average Content Size",
         ]);
         csv.write_record(&header)?;
-        let start = self.started.duration_since(UNIX_EPOCH).unwrap_or_default();
         for result in results {
             let (Some(recorded), Some(summary)) = (&result.recorded, &result.summary) else {
                 continue;
             };
+            let start = result
+                .started
+                .unwrap_or(self.started)
+                .duration_since(UNIX_EPOCH)
+                .unwrap_or_default();
             let timeline = recorded.total.timeline();
             let width = timeline.width().as_secs_f64();
             let (mut requests, mut failures, mut bytes) = (0u64, 0u64, 0u64);
@@ -259,5 +265,56 @@ mod tests {
         assert!(at(66.0) < at(75.0) && at(98.0) < at(99.9));
         assert_eq!(ms(Some(Duration::from_micros(1500))), "1.500");
         assert_eq!(ms(None), "N/A");
+    }
+
+    #[test]
+    fn history_rows_carry_their_own_case_start() {
+        let run_started = UNIX_EPOCH + Duration::from_secs(1_000);
+        let case = |id: &str, started: Option<u64>| {
+            let mut recorded = crate::record::Recorded::new(Duration::from_secs(1));
+            for offset in [0.2, 1.5] {
+                let start = Duration::from_secs_f64(offset);
+                recorded
+                    .total
+                    .record_ok(start, Duration::from_millis(5), 10);
+            }
+            recorded.elapsed = Duration::from_secs(2);
+            let mut result = CaseResult::new(id, "load", "", 0);
+            result.summary = Some(Summary::of(&recorded.total, recorded.elapsed));
+            result.recorded = Some(recorded);
+            result.started = started.map(|s| UNIX_EPOCH + Duration::from_secs(s));
+            result
+        };
+        let results = [
+            case("s::first", Some(2_000)),
+            case("s::second", Some(2_060)),
+            case("s::older", None),
+        ];
+        let mut out = Vec::new();
+        HistoryCsv {
+            started: run_started,
+        }
+        .write(&results, &mut out)
+        .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let rows: Vec<(&str, &str)> = text
+            .lines()
+            .skip(1)
+            .map(|line| {
+                let cells: Vec<&str> = line.split(',').collect();
+                (cells[3], cells[0])
+            })
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("s::first", "2000"),
+                ("s::first", "2001"),
+                ("s::second", "2060"),
+                ("s::second", "2061"),
+                ("s::older", "1000"),
+                ("s::older", "1001"),
+            ]
+        );
     }
 }

@@ -29,7 +29,7 @@ use super::html::Html;
 use super::json::{Json, RunResults, REPORT_SCHEMA};
 use super::junit::Junit;
 use super::markdown::Markdown;
-use super::meta::{rfc3339, to_millis, RunInfo};
+use super::meta::{to_millis, RunInfo};
 use super::{scrub, Report};
 use crate::results::CaseResult;
 
@@ -74,7 +74,7 @@ struct CaseFile {
 #[serde(deny_unknown_fields)]
 struct RunMarker {
     run_id: String,
-    #[serde(with = "rfc3339")]
+    #[serde(with = "crate::units::rfc3339")]
     started: SystemTime,
     /// The `GITHUB_STEP_SUMMARY` file and its length before this run first wrote to it: each
     /// process rewrites the run's part from there, so the summary holds the run once.

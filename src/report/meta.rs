@@ -15,7 +15,7 @@ pub struct RunInfo {
     /// Identifies the run: cargo-nextest's run id, or one drawn per `cargo test` process.
     pub run_id: String,
     /// When the run's first process started, to the millisecond (RFC 3339, UTC).
-    #[serde(with = "rfc3339")]
+    #[serde(with = "crate::units::rfc3339")]
     pub started: SystemTime,
     /// The commit checked out where the package under test lives, if it is a git checkout.
     pub git_commit: Option<String>,
@@ -156,24 +156,6 @@ fn host_name() -> Option<String> {
         .or_else(|| std::env::var("COMPUTERNAME").ok())
         .map(|name| name.trim().to_string())
         .filter(|name| !name.is_empty())
-}
-
-/// `SystemTime` as RFC 3339 text in UTC with milliseconds: `2026-05-04T10:11:12.345Z`.
-pub mod rfc3339 {
-    use std::time::SystemTime;
-
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    /// Writes `time` as RFC 3339.
-    pub fn serialize<S: Serializer>(time: &SystemTime, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(&humantime::format_rfc3339_millis(*time))
-    }
-
-    /// Reads RFC 3339 text.
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<SystemTime, D::Error> {
-        let text = String::deserialize(d)?;
-        humantime::parse_rfc3339(&text).map_err(serde::de::Error::custom)
-    }
 }
 
 #[cfg(test)]

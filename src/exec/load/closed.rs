@@ -17,7 +17,7 @@ pub(super) async fn run(
     shape: &Shape,
     iterations: Option<u64>,
 ) -> Result<Outcome, ExecError> {
-    let shared = Shared::new(run, shape.duration());
+    let shared = Shared::new(run, plan, shape);
     let finished = Arc::new(AtomicU64::new(0));
     let mut running: Vec<Arc<AtomicBool>> = Vec::new();
     let mut handles = Vec::new();
@@ -85,7 +85,7 @@ pub(super) async fn run(
         &mut *shared.lock(),
         crate::exec::journey::Recorder::new(&run.case),
     );
-    let mut measurement = recorder.finish(elapsed);
+    let mut measurement = recorder.finish(run.started_at(), elapsed);
     measurement.aborted = aborted;
     Ok(Outcome { measurement })
 }

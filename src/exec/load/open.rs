@@ -27,7 +27,7 @@ pub(super) async fn run(
     // Workers' per-user set-ups happen before the schedule starts.
     let client = run.target.pooled.clone();
     let users = run.users(max_in_flight as usize, &client).await?;
-    let shared = Shared::new(run, shape.duration());
+    let shared = Shared::new(run, plan, shape);
     let counters = Arc::new(Counters::default());
     let stop = Arc::new(AtomicBool::new(false));
     let shape = Arc::new(shape.clone());
@@ -77,7 +77,7 @@ pub(super) async fn run(
             crate::exec::journey::Recorder::new(&run.case),
         )
     };
-    let mut measurement = recorder.finish(elapsed);
+    let mut measurement = recorder.finish(run.started_at(), elapsed);
     measurement.aborted = aborted;
     if late > 10 && late as f64 > LATE_SHARE * started.max(1) as f64 {
         measurement.invalid = Some(format!(
