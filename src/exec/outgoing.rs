@@ -292,12 +292,7 @@ impl Origin {
     /// URL followed by `path`; `None` when URL parsing would rewrite it (characters it
     /// percent-encodes, dot segments, a fragment), which leaves the request to reqwest.
     pub fn target(&self, path: &str) -> Option<String> {
-        let mut target = String::with_capacity(self.prefix.len() + path.len() + 1);
-        target.push_str(&self.prefix);
-        if !path.starts_with('/') {
-            target.push('/');
-        }
-        target.push_str(path);
+        let target = join(&self.prefix, path);
         as_written(&target).then_some(target)
     }
 
@@ -323,6 +318,18 @@ impl Origin {
         let authority = self.authority.clone();
         Ok(Outgoing::encoded(wire, &method, authority, Some(timeout)))
     }
+}
+
+/// A step's `path` on a target whose base is `base` (a base URL, or its path without the
+/// trailing `/`): the two joined by exactly the one `/` the path may not start with.
+pub fn join(base: &str, path: &str) -> String {
+    let mut joined = String::with_capacity(base.len() + path.len() + 1);
+    joined.push_str(base);
+    if !path.starts_with('/') {
+        joined.push('/');
+    }
+    joined.push_str(path);
+    joined
 }
 
 /// Whether URL parsing keeps `target` (a path, maybe with a query) exactly as written: only

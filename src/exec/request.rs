@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE};
 
 use super::body::Kept;
-use super::outgoing::{Origin, Outgoing};
+use super::outgoing::{join, Origin, Outgoing};
 use crate::plan::{BodyPlan, HeaderPlan, RequestPlan, UrlPlan};
 use crate::sample::ErrorCause;
 use crate::template::RenderContext;
@@ -65,11 +65,7 @@ pub fn render(
             if let Some((origin, target)) = origin.and_then(|o| Some((o, o.target(&path)?))) {
                 return direct(plan, origin, target, ctx).map(Rendered::Direct);
             }
-            if path.starts_with('/') {
-                format!("{base_url}{path}")
-            } else {
-                format!("{base_url}/{path}")
-            }
+            join(base_url, &path)
         }
         UrlPlan::Absolute(url) => url.render(ctx),
     };
