@@ -38,6 +38,10 @@ fn virtual_users_reach_their_number() {
     assert!(result.passed(), "{}", failure_message(&result));
     let requests = result.summary.as_ref().unwrap().requests;
     assert!((130..=210).contains(&requests), "{requests} requests");
+    // All 10 ran through the whole second second.
+    let users = &result.recorded.as_ref().unwrap().users;
+    let second = users.mean_at(Duration::from_millis(1500));
+    assert!((9.99..=10.0).contains(&second), "{second} users");
 }
 
 #[test]

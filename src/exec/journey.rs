@@ -263,6 +263,11 @@ impl Recorder {
         self.recorded.split_stages(bounds);
     }
 
+    /// Counts `users` virtual users running from `from` to `to` (offsets from the span's start).
+    pub fn users(&mut self, from: Duration, to: Duration, users: u64) {
+        self.recorded.users.record(from, to, users);
+    }
+
     /// Counts iterations that could not start in time, and scheduled starts at which the
     /// generator woke late.
     pub fn missed_starts(&mut self, dropped: u64, late_wakeups: u64) {

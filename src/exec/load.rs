@@ -498,6 +498,13 @@ impl Shared {
         })
     }
 
+    /// Counts `users` virtual users running from `from` to `to` (from `started`).
+    fn count_users(&self, from: Duration, to: Duration, users: u64) {
+        if users > 0 && to > from {
+            self.lock().users(self.base + from, self.base + to, users);
+        }
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Recorder> {
         self.recorder.lock().unwrap_or_else(|p| p.into_inner())
     }

@@ -14,6 +14,7 @@ mod resources;
 mod series;
 mod stages;
 mod timeline;
+mod users;
 
 #[cfg(test)]
 mod tests;
@@ -25,6 +26,7 @@ pub use resources::{ResourceSlot, Resources};
 pub use series::Series;
 pub use stages::StageSlot;
 pub use timeline::{Slot, Timeline, MAX_SLOTS};
+pub use users::Users;
 
 /// The layout version of serialized records; bumped whenever a reader of the old layout would
 /// misread the new one.

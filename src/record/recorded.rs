@@ -7,6 +7,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use super::latencies::nanos;
 use super::stages::{self, StageSlot};
+use super::users::Users;
 use super::{InvalidRecord, Series, SCHEMA_VERSION};
 
 /// What one case's measured span left behind, as data to summarise, save, compare or merge.
@@ -31,6 +32,9 @@ pub struct Recorded {
     /// For a staged load: each stage's requests, between the stage's exact bounds.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub stages: Vec<StageSlot>,
+    /// For virtual users (a closed model): how many ran, second by second.
+    #[serde(default, skip_serializing_if = "Users::is_empty")]
+    pub users: Users,
 }
 
 /// What running on a schedule left behind: the latencies in `total` run from each iteration's
@@ -80,6 +84,7 @@ impl Recorded {
             names: BTreeMap::new(),
             schedule: None,
             stages: Vec::new(),
+            users: Users::default(),
         }
     }
 
@@ -160,6 +165,7 @@ impl Recorded {
             (None, Some(theirs)) => self.schedule = Some(theirs.clone()),
             _ => {}
         }
+        self.users.merge(&other.users);
         stages::merge(&mut self.stages, &other.stages)
     }
 
@@ -181,6 +187,7 @@ impl Recorded {
                 .iter()
                 .map(|s| std::mem::size_of::<StageSlot>() + s.heap_bytes())
                 .sum::<usize>()
+            + self.users.heap_bytes()
     }
 }
 

@@ -36,8 +36,8 @@ pub struct StatsCsv;
 
 /// `stats_history.csv`: one row per case per timeline slot (a second, wider for long cases).
 /// `Timestamp` is the slot's start on the wall clock, in Unix seconds: the case's measured span
-/// began at [`CaseResult::started`], and the slot starts its offset later. `User Count` is 0
-/// (the timeline does not count users).
+/// began at [`CaseResult::started`], and the slot starts its offset later. `User Count` is the
+/// mean number of virtual users running in the slot (0 for kinds without virtual users).
 #[derive(Debug, Clone, Copy)]
 pub struct HistoryCsv {
     /// The run's start: the time of a result that has none of its own (saved by an older
@@ -139,7 +139,7 @@ impl Report for HistoryCsv {
                 max = max.max(slot.max());
                 let mut row = vec![
                     (start + offset).as_secs().to_string(),
-                    "0".to_string(),
+                    format!("{:.0}", recorded.users.mean_at(offset)),
                     result.kind.clone(),
                     result.id.clone(),
                     number(slot.requests() as f64 / width),
@@ -268,7 +268,7 @@ mod tests {
     }
 
     #[test]
-    fn history_rows_carry_their_own_case_start() {
+    fn history_rows_carry_their_own_case_start_and_user_count() {
         let run_started = UNIX_EPOCH + Duration::from_secs(1_000);
         let case = |id: &str, started: Option<u64>| {
             let mut recorded = crate::record::Recorded::new(Duration::from_secs(1));
@@ -280,6 +280,9 @@ mod tests {
             }
             recorded.elapsed = Duration::from_secs(2);
             let mut result = CaseResult::new(id, "load", "", 0);
+            recorded
+                .users
+                .record(Duration::ZERO, Duration::from_millis(1500), 4);
             result.summary = Some(Summary::of(&recorded.total, recorded.elapsed));
             result.recorded = Some(recorded);
             result.started = started.map(|s| UNIX_EPOCH + Duration::from_secs(s));
@@ -297,23 +300,24 @@ mod tests {
         .write(&results, &mut out)
         .unwrap();
         let text = String::from_utf8(out).unwrap();
-        let rows: Vec<(&str, &str)> = text
+        let rows: Vec<(&str, &str, &str)> = text
             .lines()
             .skip(1)
             .map(|line| {
                 let cells: Vec<&str> = line.split(',').collect();
-                (cells[3], cells[0])
+                (cells[3], cells[0], cells[1])
             })
             .collect();
+        // Four users for 1.5 s: four in the first second, two on average in the second.
         assert_eq!(
             rows,
             [
-                ("s::first", "2000"),
-                ("s::first", "2001"),
-                ("s::second", "2060"),
-                ("s::second", "2061"),
-                ("s::older", "1000"),
-                ("s::older", "1001"),
+                ("s::first", "2000", "4"),
+                ("s::first", "2001", "2"),
+                ("s::second", "2060", "4"),
+                ("s::second", "2061", "2"),
+                ("s::older", "1000", "4"),
+                ("s::older", "1001", "2"),
             ]
         );
     }

@@ -25,6 +25,8 @@ pub(super) async fn run(
     let mut next_check = CHECK_EVERY;
     let mut spawned = 0u64;
     let mut next_tick = Duration::ZERO;
+    // Since when (from the start) how many users have been running.
+    let mut since = (Duration::ZERO, 0u64);
     while Instant::now() < shared.end {
         if shared
             .setup_error
@@ -35,6 +37,7 @@ pub(super) async fn run(
             break;
         }
         let t = shared.started.elapsed();
+        shared.count_users(since.0, t, since.1);
         let want = shape.at(t).round().max(0.0) as usize;
         while running.len() < want {
             let stop = Arc::new(AtomicBool::new(false));
@@ -54,6 +57,7 @@ pub(super) async fn run(
                 stop.store(true, Ordering::Relaxed);
             }
         }
+        since = (t, running.len() as u64);
         if iterations.is_some() && spawned > 0 && finished.load(Ordering::Relaxed) == spawned {
             break;
         }
@@ -70,6 +74,7 @@ pub(super) async fn run(
         }
         tokio::time::sleep(TICK).await;
     }
+    shared.count_users(since.0, shared.started.elapsed(), since.1);
     run.watch.done();
     for stop in &running {
         stop.store(true, Ordering::Relaxed);

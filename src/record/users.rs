@@ -1,0 +1,218 @@
+//! How many virtual users ran, second by second: the time integral of the user count per
+//! timeline slot (user-nanoseconds), so a slot's mean is exact whatever the sampling, and the
+//! users of shards that ran side by side add up exactly.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::latencies::nanos;
+use super::timeline::MAX_SLOTS;
+use super::InvalidRecord;
+
+/// Virtual users per slot of the measured span, as user-nanoseconds. Slots are one second wide
+/// and double in width past [`MAX_SLOTS`], as the request timeline's do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "UsersFields")]
+pub struct Users {
+    /// Seconds per slot: a power of two.
+    width_secs: u64,
+    /// Slot `i` covers `[i * width, (i + 1) * width)`: users times the nanoseconds they ran.
+    user_ns: Vec<u64>,
+}
+
+/// The serialized form, checked before it becomes [`Users`].
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UsersFields {
+    width_secs: u64,
+    user_ns: Vec<u64>,
+}
+
+impl TryFrom<UsersFields> for Users {
+    type Error = InvalidRecord;
+
+    fn try_from(f: UsersFields) -> Result<Self, Self::Error> {
+        let users = Users {
+            width_secs: f.width_secs,
+            user_ns: f.user_ns,
+        };
+        match users.defect() {
+            Some(why) => Err(InvalidRecord::Series(why)),
+            None => Ok(users),
+        }
+    }
+}
+
+impl Default for Users {
+    fn default() -> Self {
+        Users {
+            width_secs: 1,
+            user_ns: Vec::new(),
+        }
+    }
+}
+
+impl Users {
+    /// True when no user was counted.
+    pub fn is_empty(&self) -> bool {
+        self.user_ns.is_empty()
+    }
+
+    /// How long each slot is.
+    pub fn width(&self) -> Duration {
+        Duration::from_secs(self.width_secs)
+    }
+
+    /// Counts `users` running from `from` to `to` (offsets from the span's start).
+    pub fn record(&mut self, from: Duration, to: Duration, users: u64) {
+        if users == 0 || to <= from {
+            return;
+        }
+        let (mut at, end) = (nanos(from), nanos(to));
+        // Grow (and coarsen) for the latest second first, so the slots below do not move.
+        self.slot_mut(end.saturating_sub(1) / 1_000_000_000);
+        while at < end {
+            let width_ns = self.width_secs.saturating_mul(1_000_000_000);
+            let index = at / width_ns;
+            let until = end.min(index.saturating_add(1).saturating_mul(width_ns));
+            let slot = self.slot_mut(at / 1_000_000_000);
+            *slot = slot.saturating_add(users.saturating_mul(until - at));
+            at = until;
+        }
+    }
+
+    /// The mean number of users in the slot holding offset `at`; 0 past the last slot.
+    pub fn mean_at(&self, at: Duration) -> f64 {
+        let index = at.as_secs() / self.width_secs;
+        let width_ns = self.width_secs as f64 * 1e9;
+        usize::try_from(index)
+            .ok()
+            .and_then(|i| self.user_ns.get(i))
+            .map_or(0.0, |&n| n as f64 / width_ns)
+    }
+
+    /// Adds users that ran side by side with these (another shard of the same case), at the
+    /// coarser of the two widths.
+    pub fn merge(&mut self, other: &Users) {
+        while self.width_secs < other.width_secs {
+            self.coarsen();
+        }
+        for (index, &n) in other.user_ns.iter().enumerate() {
+            if n > 0 {
+                let slot = self.slot_mut(index as u64 * other.width_secs);
+                *slot = slot.saturating_add(n);
+            }
+        }
+    }
+
+    /// Heap bytes held.
+    pub fn heap_bytes(&self) -> usize {
+        self.user_ns.capacity() * std::mem::size_of::<u64>()
+    }
+
+    /// Why this could not have been recorded, if so.
+    fn defect(&self) -> Option<String> {
+        if !self.width_secs.is_power_of_two() {
+            return Some(format!(
+                "user counts' width {} s is not a power of two",
+                self.width_secs
+            ));
+        }
+        (self.user_ns.len() > MAX_SLOTS).then(|| {
+            format!(
+                "user counts have {} slots, at most {MAX_SLOTS} expected",
+                self.user_ns.len()
+            )
+        })
+    }
+
+    /// The slot for offset `secs`, growing (and coarsening past [`MAX_SLOTS`]) as needed.
+    fn slot_mut(&mut self, secs: u64) -> &mut u64 {
+        let mut index = secs / self.width_secs;
+        while index >= MAX_SLOTS as u64 {
+            self.coarsen();
+            index = secs / self.width_secs;
+        }
+        let index = index as usize;
+        if index >= self.user_ns.len() {
+            self.user_ns.resize(index + 1, 0);
+        }
+        &mut self.user_ns[index]
+    }
+
+    /// Doubles the slot width, adding each pair of adjacent slots.
+    fn coarsen(&mut self) {
+        self.width_secs *= 2;
+        let merged: Vec<u64> = self
+            .user_ns
+            .chunks(2)
+            .map(|pair| pair.iter().fold(0u64, |a, &b| a.saturating_add(b)))
+            .collect();
+        self.user_ns = merged;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn secs(s: f64) -> Duration {
+        Duration::from_secs_f64(s)
+    }
+
+    #[test]
+    fn a_ramp_reads_as_the_mean_of_each_second() {
+        let mut users = Users::default();
+        // 10 users for the first second, 20 for half of the second, then 30.
+        users.record(secs(0.0), secs(1.0), 10);
+        users.record(secs(1.0), secs(1.5), 20);
+        users.record(secs(1.5), secs(2.0), 30);
+        assert_eq!(users.mean_at(secs(0.3)), 10.0);
+        assert_eq!(users.mean_at(secs(1.9)), 25.0);
+        assert_eq!(users.mean_at(secs(7.0)), 0.0);
+        // A span across a slot boundary is split at it.
+        let mut split = Users::default();
+        split.record(secs(0.75), secs(1.25), 8);
+        assert_eq!(split.mean_at(secs(0.0)), 2.0);
+        assert_eq!(split.mean_at(secs(1.0)), 2.0);
+    }
+
+    #[test]
+    fn shards_add_up_and_long_runs_coarsen() {
+        let mut a = Users::default();
+        let mut b = Users::default();
+        a.record(secs(0.0), secs(2.0), 5);
+        b.record(secs(0.0), secs(2.0), 7);
+        a.merge(&b);
+        assert_eq!(a.mean_at(secs(1.5)), 12.0);
+
+        let mut long = Users::default();
+        let end = MAX_SLOTS as f64 + 10.0;
+        long.record(secs(0.0), secs(end), 3);
+        assert_eq!(long.width(), Duration::from_secs(2));
+        assert!(long.user_ns.len() <= MAX_SLOTS);
+        assert!(long.defect().is_none());
+        assert_eq!(long.mean_at(secs(100.0)), 3.0);
+        // Merging a coarse count into a fine one coarsens the fine one.
+        let mut fine = Users::default();
+        fine.record(secs(0.0), secs(4.0), 1);
+        fine.merge(&long);
+        assert_eq!(fine.width(), Duration::from_secs(2));
+        assert_eq!(fine.mean_at(secs(1.0)), 4.0);
+    }
+
+    #[test]
+    fn edited_counts_are_refused_when_read() {
+        let mut users = Users::default();
+        users.record(secs(0.0), secs(1.0), 2);
+        let mut json = serde_json::to_value(&users).unwrap();
+        assert_eq!(
+            serde_json::from_value::<Users>(json.clone()).unwrap(),
+            users
+        );
+        json["width_secs"] = 0.into();
+        let error = serde_json::from_value::<Users>(json).unwrap_err();
+        assert!(error.to_string().contains("power of two"), "{error}");
+    }
+}
