@@ -71,6 +71,7 @@ cases:
     );
     let results = harness(dir.path(), "soak", &suite, "")
         .with_reference_api()
+        .report_dir(dir.path().join("perf"))
         .run_cases("");
     let steady = by_name(&results, "soak::steady");
     let leaking = by_name(&results, "soak::leaking");
@@ -104,6 +105,17 @@ cases:
         "{message}"
     );
     assert!(message.contains("target resources: cpu max"), "{message}");
+
+    // The HTML report draws both cases' CPU and memory, with the steady case's bounds on them.
+    let html = std::fs::read_to_string(dir.path().join("perf/report.html")).unwrap();
+    for chart in ["target-cpu", "target-rss"] {
+        let count = html
+            .matches(&format!("<svg class=\"chart {chart}\""))
+            .count();
+        assert_eq!(count, 2, "{chart}");
+    }
+    assert!(html.contains("rss_max bound 1GiB"), "rss_max rule");
+    assert!(html.contains("cpu_max bound 1000%"), "cpu_max rule");
 
     let pid = pid_in(&pid_file);
     assert!(

@@ -92,6 +92,17 @@ impl Users {
             .map_or(0.0, |&n| n as f64 / width_ns)
     }
 
+    /// Each slot's start offset with the mean number of users running in it, in time order.
+    pub fn iter(&self) -> impl Iterator<Item = (Duration, f64)> + '_ {
+        let width_ns = self.width_secs as f64 * 1e9;
+        self.user_ns.iter().enumerate().map(move |(i, &n)| {
+            (
+                Duration::from_secs(i as u64 * self.width_secs),
+                n as f64 / width_ns,
+            )
+        })
+    }
+
     /// Adds users that ran side by side with these (another shard of the same case), at the
     /// coarser of the two widths.
     pub fn merge(&mut self, other: &Users) {
@@ -171,6 +182,8 @@ mod tests {
         assert_eq!(users.mean_at(secs(0.3)), 10.0);
         assert_eq!(users.mean_at(secs(1.9)), 25.0);
         assert_eq!(users.mean_at(secs(7.0)), 0.0);
+        let each: Vec<(Duration, f64)> = users.iter().collect();
+        assert_eq!(each, [(secs(0.0), 10.0), (secs(1.0), 25.0)]);
         // A span across a slot boundary is split at it.
         let mut split = Users::default();
         split.record(secs(0.75), secs(1.25), 8);

@@ -8,7 +8,7 @@ use std::time::Duration;
 use super::meta::RunInfo;
 use super::svg::{self, escape, Bar, Frame, Line, Rule};
 use super::{text, Report};
-use crate::record::{Recorded, Series, Timeline};
+use crate::record::{ResourceSlot, Resources, Series, Timeline, Users};
 use crate::results::{CaseResult, Status};
 use crate::thresholds::{Limit, Metric};
 use crate::units::format_duration;
@@ -34,7 +34,9 @@ svg.chart{width:100%;height:auto;margin:.5rem 0;font-size:11px}
 .chart-title{font-weight:600;font-size:13px}.tick,.axis-label{fill:#4a5568}
 .grid{stroke:#edf2f7}.axis{stroke:#a0aec0}
 .p50{stroke:#3182ce;fill:#3182ce}.p95{stroke:#dd6b20;fill:#dd6b20}.p99{stroke:#c53030;fill:#c53030}
-.rps{stroke:#2f855a;fill:#2f855a}polyline.line{fill:none;stroke-width:1.8}text.legend{stroke:none;font-weight:600}
+.rps{stroke:#2f855a;fill:#2f855a}.users{stroke:#2c7a7b;fill:#2c7a7b}
+.cpu-mean{stroke:#3182ce;fill:#3182ce}.cpu-max{stroke:#c53030;fill:#c53030}.rss{stroke:#6b46c1;fill:#6b46c1}
+polyline.line{fill:none;stroke-width:1.8}text.legend{stroke:none;font-weight:600}
 .rule{stroke:#805ad5;stroke-dasharray:6 4}.rule-label{fill:#805ad5}
 .bar{fill:#4299e1}.errors .bar{fill:#e53e3e}
 ";
@@ -173,7 +175,10 @@ fn case_section(index: usize, result: &CaseResult) -> String {
         html.push_str(&percentiles_over_time(result, recorded.total.timeline()));
         html.push_str(&throughput_over_time(result, recorded.total.timeline()));
         html.push_str(&errors_over_time(recorded.total.timeline()));
-        html.push_str(&resource_charts(result, recorded));
+        html.push_str(&users_over_time(&recorded.users));
+    }
+    if let Some(resources) = &result.resources {
+        html.push_str(&resource_charts(result, resources));
     }
     if !result.steps.is_empty() {
         html.push_str("<table><tr><th>step</th><th>measured</th><th>verdict</th></tr>");
@@ -349,10 +354,88 @@ fn errors_over_time(timeline: &Timeline) -> String {
     svg::bar_chart(&frame, &bars)
 }
 
-/// The target's CPU and memory over the case. Results carry no resource timeline yet, so this
-/// draws nothing; a sampler of the target's resources fills it in, next to the other charts.
-fn resource_charts(_result: &CaseResult, _recorded: &Recorded) -> String {
-    String::new()
+/// Virtual users running per second (a closed model's), as Locust's user count chart; nothing
+/// for kinds without virtual users.
+fn users_over_time(users: &Users) -> String {
+    if users.is_empty() {
+        return String::new();
+    }
+    let line = Line {
+        label: "users",
+        class: "users",
+        points: users
+            .iter()
+            .map(|(at, mean)| (at.as_secs_f64(), Some(mean)))
+            .collect(),
+    };
+    let y_format = |v: f64| axis_number(v);
+    let frame = Frame {
+        class: "users-over-time",
+        title: "virtual users per second (mean)",
+        x_label: "time into the case",
+        y_format: &y_format,
+    };
+    svg::line_chart(&frame, &[line], &[])
+}
+
+/// The managed target's CPU and resident memory per second, each with the case's bound on it
+/// (`cpu_max`, `rss_max`) as a horizontal line.
+fn resource_charts(result: &CaseResult, resources: &Resources) -> String {
+    if resources.is_empty() {
+        return String::new();
+    }
+    let per_slot = |read: &dyn Fn(&ResourceSlot) -> Option<f64>| -> Vec<(f64, Option<f64>)> {
+        resources
+            .iter()
+            .map(|(at, slot)| (at.as_secs_f64(), read(slot)))
+            .collect()
+    };
+    let cpu = [
+        Line {
+            label: "cpu mean",
+            class: "cpu-mean",
+            points: per_slot(&|s| s.cpu_mean()),
+        },
+        Line {
+            label: "cpu max",
+            class: "cpu-max",
+            points: per_slot(&|s| s.cpu_max()),
+        },
+    ];
+    let rss = [Line {
+        label: "rss max",
+        class: "rss",
+        points: per_slot(&|s| s.rss_max().map(|b| b as f64)),
+    }];
+    let (mut cpu_rules, mut rss_rules) = (Vec::new(), Vec::new());
+    for (metric, limit) in bounds(result) {
+        match limit {
+            Limit::PercentAtMost(p) if metric == Metric::CpuMax => cpu_rules.push(Rule {
+                label: format!("{metric} bound {limit}"),
+                y: p,
+            }),
+            Limit::BytesAtMost(b) if metric == Metric::RssMax => rss_rules.push(Rule {
+                label: format!("{metric} bound {limit}"),
+                y: b as f64,
+            }),
+            _ => {}
+        }
+    }
+    let percent = |v: f64| format!("{v:.0}%");
+    let size = |v: f64| text::bytes(v);
+    let cpu_frame = Frame {
+        class: "target-cpu",
+        title: "target CPU per second (% of one core)",
+        x_label: "time into the case",
+        y_format: &percent,
+    };
+    let rss_frame = Frame {
+        class: "target-rss",
+        title: "target resident memory per second",
+        x_label: "time into the case",
+        y_format: &size,
+    };
+    svg::line_chart(&cpu_frame, &cpu, &cpu_rules) + &svg::line_chart(&rss_frame, &rss, &rss_rules)
 }
 
 /// The case's bounds, as metric and limit.
@@ -382,4 +465,23 @@ fn millis(d: Duration) -> f64 {
 
 fn duration(nanos: f64) -> Duration {
     Duration::from_nanos(nanos.round() as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn virtual_users_get_a_chart_and_other_kinds_none() {
+        assert_eq!(users_over_time(&Users::default()), "");
+        let mut users = Users::default();
+        users.record(Duration::ZERO, Duration::from_secs(3), 20);
+        let svg = users_over_time(&users);
+        assert!(
+            svg.starts_with(r#"<svg class="chart users-over-time""#),
+            "{svg}"
+        );
+        assert!(svg.contains("virtual users per second"), "{svg}");
+        assert!(svg.contains(r#"class="line users""#), "{svg}");
+    }
 }
