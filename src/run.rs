@@ -358,7 +358,11 @@ fn sequential(case: &Case) -> Option<Sequential> {
 
 /// Adds a later round's measurement to what the case measured so far: its requests, checks
 /// and refreshes, with the measured spans one after the other.
-fn absorb(measured: &mut Measurement, more: Measurement) {
+fn absorb(measured: &mut Measurement, mut more: Measurement) {
+    // The later round's offsets count from its own start: moved by the time between the two
+    // starts, its seconds follow the first round's on the timeline instead of overlaying them.
+    let later = more.started.duration_since(measured.started);
+    more.recorded.shift(later.unwrap_or_default());
     let elapsed = measured.recorded.elapsed + more.recorded.elapsed;
     // Rounds of one case carry the same steps, so merging cannot clash.
     let _ = measured.recorded.merge(&more.recorded);

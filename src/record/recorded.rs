@@ -128,8 +128,9 @@ impl Recorded {
 
     /// Adds another partial result of the same case (a shard, a resumed run). Steps merge by
     /// position and must carry the same names where both have them; a step only `other` has is
-    /// appended. Names merge by name. The merged span is the longer of the two, since shards of a
-    /// case run side by side over the same period, not one after the other.
+    /// appended. Names merge by name; stages merge stage by stage and must have the same
+    /// lengths. The merged span is the longer of the two, since shards of a case run side by
+    /// side over the same period, not one after the other.
     pub fn merge(&mut self, other: &Recorded) -> Result<(), InvalidRecord> {
         let clash = self
             .steps
@@ -144,6 +145,7 @@ impl Recorded {
                 theirs: theirs.clone(),
             });
         }
+        stages::check_merge(&self.stages, &other.stages)?;
         self.elapsed = self.elapsed.max(other.elapsed);
         self.total.merge(&other.total);
         for (position, (name, series)) in other.steps.iter().enumerate() {
@@ -166,7 +168,29 @@ impl Recorded {
             _ => {}
         }
         self.users.merge(&other.users);
-        stages::merge(&mut self.stages, &other.stages)
+        stages::merge(&mut self.stages, &other.stages);
+        Ok(())
+    }
+
+    /// Moves everything recorded `by` later in the span (timelines to the whole second): a
+    /// part measured after the one it is merged into, such as a later round of the same case,
+    /// then follows it instead of overlaying it.
+    pub fn shift(&mut self, by: Duration) {
+        self.total.shift(by);
+        for (_, series) in &mut self.steps {
+            series.shift(by);
+        }
+        for series in self.names.values_mut() {
+            series.shift(by);
+        }
+        if let Some(schedule) = &mut self.schedule {
+            schedule.service.shift(by);
+            schedule.lag.shift(by);
+        }
+        for stage in &mut self.stages {
+            stage.shift(by);
+        }
+        self.users.shift(by);
     }
 
     /// Approximate heap bytes held by every series.

@@ -161,6 +161,16 @@ impl Series {
         self.timeline.merge(&other.timeline);
     }
 
+    /// Moves the series `by` later in the span: its first send and last response, and its
+    /// timeline (to the whole second). For a part measured later than the part it joins.
+    pub fn shift(&mut self, by: Duration) {
+        let by_ns = nanos(by);
+        let c = &mut self.counts;
+        c.first_start_ns = c.first_start_ns.map(|n| n.saturating_add(by_ns));
+        c.last_end_ns = c.last_end_ns.map(|n| n.saturating_add(by_ns));
+        self.timeline.shift(by);
+    }
+
     /// Every request recorded.
     pub fn requests(&self) -> u64 {
         self.counts.requests

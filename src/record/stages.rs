@@ -81,6 +81,12 @@ impl StageSlot {
     pub fn heap_bytes(&self) -> usize {
         self.slot.heap_bytes()
     }
+
+    /// Moves the stage's bounds `by` later.
+    pub(crate) fn shift(&mut self, by: Duration) {
+        self.from_ns = self.from_ns.saturating_add(nanos(by));
+        self.to_ns = self.to_ns.saturating_add(nanos(by));
+    }
 }
 
 /// The stage a request started at `start` counts in: the one whose `[from, to)` holds it;
@@ -95,30 +101,33 @@ pub(crate) fn stage_mut(stages: &mut [StageSlot], start: Duration) -> Option<&mu
         .map(|s| &mut s.slot)
 }
 
-/// Adds `other`'s stages to `mine`, stage by stage; both must have the same bounds (shards of
-/// one staged case), or `mine` none yet.
-pub(crate) fn merge(mine: &mut Vec<StageSlot>, other: &[StageSlot]) -> Result<(), InvalidRecord> {
-    if other.is_empty() {
-        return Ok(());
+/// Whether `other`'s stages can be added to `mine`: the same number of stages of the same
+/// lengths (shards of one staged case, or later rounds of it), or either side has none.
+pub(crate) fn check_merge(mine: &[StageSlot], other: &[StageSlot]) -> Result<(), InvalidRecord> {
+    let length = |s: &StageSlot| s.to_ns - s.from_ns;
+    let same = mine.is_empty()
+        || other.is_empty()
+        || (mine.len() == other.len()
+            && mine.iter().zip(other).all(|(a, b)| length(a) == length(b)));
+    if same {
+        Ok(())
+    } else {
+        Err(InvalidRecord::Series(
+            "cannot merge results whose stages differ".into(),
+        ))
     }
+}
+
+/// Adds `other`'s stages to `mine`, stage by stage (see [`check_merge`]); `mine` keeps its
+/// bounds.
+pub(crate) fn merge(mine: &mut Vec<StageSlot>, other: &[StageSlot]) {
     if mine.is_empty() {
         mine.extend_from_slice(other);
-        return Ok(());
-    }
-    let same = mine.len() == other.len()
-        && mine
-            .iter()
-            .zip(other)
-            .all(|(a, b)| (a.from_ns, a.to_ns) == (b.from_ns, b.to_ns));
-    if !same {
-        return Err(InvalidRecord::Series(
-            "cannot merge results whose stages have different bounds".into(),
-        ));
+        return;
     }
     for (a, b) in mine.iter_mut().zip(other) {
         a.slot.merge(&b.slot);
     }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -156,18 +165,26 @@ mod tests {
     }
 
     #[test]
-    fn shards_with_the_same_stages_merge_and_others_are_refused() {
+    fn shards_and_rounds_with_the_same_stages_merge_and_others_are_refused() {
         let mut mine = vec![StageSlot::new(ms(0), ms(100))];
         let mut theirs = mine.clone();
         stage_mut(&mut mine, ms(1)).unwrap().add_ok(1_000, 0);
         stage_mut(&mut theirs, ms(2)).unwrap().add_ok(3_000, 0);
-        merge(&mut mine, &theirs).unwrap();
+        check_merge(&mine, &theirs).unwrap();
+        merge(&mut mine, &theirs);
         assert_eq!(mine[0].slot().requests(), 2);
         assert_eq!(mine[0].slot().max(), Some(Duration::from_micros(3)));
+        // A later round of the same stages, shifted: merged stage by stage.
+        let mut later = theirs.clone();
+        later[0].shift(Duration::from_secs(5));
+        check_merge(&mine, &later).unwrap();
+        merge(&mut mine, &later);
+        assert_eq!(mine[0].slot().requests(), 3);
+        assert_eq!((mine[0].from(), mine[0].to()), (ms(0), ms(100)));
         let other = vec![StageSlot::new(ms(0), ms(200))];
-        assert!(merge(&mut mine, &other).is_err());
+        assert!(check_merge(&mine, &other).is_err());
         let mut empty = Vec::new();
-        merge(&mut empty, &mine).unwrap();
+        merge(&mut empty, &mine);
         assert_eq!(empty, mine);
     }
 

@@ -279,3 +279,35 @@ fn recorded_merges_shards_of_one_case() {
     );
     assert_eq!(a, before, "a refused merge changes nothing");
 }
+
+#[test]
+fn a_later_part_shifted_equals_recording_it_that_much_later() {
+    let part = requests(300, 0, 3, 10);
+    let later: Vec<Request> = part
+        .iter()
+        .map(|r| Request {
+            start: r.start + Duration::from_secs(7),
+            latency: r.latency,
+            cause: r.cause.clone(),
+            bytes: r.bytes,
+        })
+        .collect();
+    let mut shifted = recorded(&part, Duration::from_secs(3));
+    shifted.shift(Duration::from_secs(7));
+    assert_eq!(shifted, recorded(&later, Duration::from_secs(3)));
+
+    // Merged after the first part, its seconds follow that part's instead of overlaying them.
+    let mut whole = recorded(&part, Duration::from_secs(3));
+    whole.merge(&shifted).unwrap();
+    let busy: Vec<u64> = whole
+        .total
+        .timeline()
+        .iter()
+        .filter(|(_, slot)| slot.requests() > 0)
+        .map(|(at, _)| at.as_secs())
+        .collect();
+    assert!(busy.contains(&0) && busy.contains(&7), "{busy:?}");
+    assert!(!busy.contains(&5) && !busy.contains(&6), "{busy:?}");
+    let span = whole.total.active_span().unwrap();
+    assert!(span > Duration::from_secs(7), "{span:?}");
+}

@@ -58,6 +58,23 @@ impl Timeline {
         self.slot_mut(start.as_secs()).add_error(bytes);
     }
 
+    /// Moves every slot `by` later (to the whole second: a slot's requests keep their slot,
+    /// which starts `by`'s whole seconds later), coarsening if the span grows past the
+    /// maximum number of slots.
+    pub(crate) fn shift(&mut self, by: Duration) {
+        if by.as_secs() == 0 {
+            return;
+        }
+        let slots = std::mem::take(&mut self.slots);
+        let width = self.width_secs;
+        for (index, slot) in slots.iter().enumerate() {
+            if slot.requests > 0 {
+                let start = (index as u64 * width).saturating_add(by.as_secs());
+                self.slot_mut(start).merge(slot);
+            }
+        }
+    }
+
     /// Adds `other`'s slots, at the coarser of the two widths.
     pub(crate) fn merge(&mut self, other: &Timeline) {
         while self.width_secs < other.width_secs {

@@ -103,6 +103,21 @@ impl Users {
         })
     }
 
+    /// Moves every slot `by` later (to the whole second).
+    pub fn shift(&mut self, by: Duration) {
+        if by.as_secs() == 0 {
+            return;
+        }
+        let slots = std::mem::take(&mut self.user_ns);
+        let width = self.width_secs;
+        for (index, n) in slots.into_iter().enumerate() {
+            if n > 0 {
+                let slot = self.slot_mut((index as u64 * width).saturating_add(by.as_secs()));
+                *slot = slot.saturating_add(n);
+            }
+        }
+    }
+
     /// Adds users that ran side by side with these (another shard of the same case), at the
     /// coarser of the two widths.
     pub fn merge(&mut self, other: &Users) {
@@ -213,6 +228,15 @@ mod tests {
         fine.merge(&long);
         assert_eq!(fine.width(), Duration::from_secs(2));
         assert_eq!(fine.mean_at(secs(1.0)), 4.0);
+    }
+
+    #[test]
+    fn shifted_counts_move_by_whole_seconds() {
+        let mut users = Users::default();
+        users.record(secs(0.0), secs(2.0), 6);
+        users.shift(secs(3.4));
+        let each: Vec<(Duration, f64)> = users.iter().filter(|(_, n)| *n > 0.0).collect();
+        assert_eq!(each, [(secs(3.0), 6.0), (secs(4.0), 6.0)]);
     }
 
     #[test]
