@@ -23,6 +23,7 @@ use crate::verdict::{
 mod baseline;
 mod load;
 
+pub use crate::target::FrontEnd;
 pub use baseline::{Baseline, BASELINE_DIR_VAR, BASELINE_VAR, SAVE_BASELINE_VAR};
 pub use load::{load, unmatched_rules, Config, Loaded, PROFILE_VAR, TAGS_VAR};
 
@@ -48,6 +49,7 @@ pub struct Session {
 /// baseline that cannot be read comes back as a broken entry that fails the run.
 pub fn open_session(config: &Config) -> (Session, Option<Loaded>) {
     let mut session = Session::new(config.base_url.clone(), config.reference_api);
+    session.targets.front_end = config.front_end;
     let mut broken = None;
     if let Some(name) = &config.baseline {
         match Baseline::load(&config.baseline_dir, name) {

@@ -51,6 +51,10 @@ pub struct Summary {
     /// The slowest round's wall time; `None` when the case has no rounds.
     #[serde(rename = "wall_ns", with = "nanos::option")]
     pub wall: Option<Duration>,
+    /// The widest release spread of a round (first send to last send): how nearly "at once"
+    /// a concurrent round or a burst really was; `None` when the case has no rounds.
+    #[serde(rename = "release_spread_ns", default, with = "nanos::option")]
+    pub release_spread: Option<Duration>,
     /// The whole measured span.
     #[serde(rename = "elapsed_ns", with = "nanos")]
     pub elapsed: Duration,
@@ -120,6 +124,7 @@ impl Summary {
             latency: Latency::of(series),
             throughput: (elapsed_secs > 0.0).then(|| series.ok() as f64 / elapsed_secs),
             wall: series.slowest_round(),
+            release_spread: series.widest_spread(),
             elapsed,
             bytes: series.bytes(),
         }
@@ -242,7 +247,7 @@ mod tests {
                 }
             }
             for &wall in &samples.rounds {
-                series.record_round(wall);
+                series.record_round(wall, Duration::ZERO);
             }
             Summary::of(&series, samples.elapsed)
         }

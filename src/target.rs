@@ -15,9 +15,23 @@ type RunningApi = std::convert::Infallible;
 /// The environment variable that points every suite at one server.
 pub const BASE_URL_VAR: &str = "PERF_BASE_URL";
 
+/// The front end a run came through, so a message names that front end's own way to fix
+/// what it reports: flags on the command line, environment variables and the `Harness`
+/// builder under `cargo test`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum FrontEnd {
+    /// `cargo test --test perf` (libtest), or the library called from Rust.
+    #[default]
+    Tests,
+    /// The `loadgate` command line.
+    CommandLine,
+}
+
 /// Targets shared by all cases of a run, created on first use.
 #[derive(Default)]
 pub struct Targets {
+    /// Where the run came from, for the words of the "no target" error.
+    pub front_end: FrontEnd,
     /// Overrides every suite's `base_url` (from `PERF_BASE_URL` or the harness builder).
     pub forced: Option<String>,
     /// Suites without a target run against the embedded reference API.
@@ -42,13 +56,7 @@ impl Targets {
         let url = match self.forced.as_deref().or(suite_url) {
             Some(url) => url.to_string(),
             None if self.fallback => self.embedded_url()?,
-            None => {
-                return Err(ExecError::Client(format!(
-                    "no target: set `base_url:` in the suite, the {BASE_URL_VAR} environment \
-                     variable (`{BASE_URL_VAR}=http://127.0.0.1:8000 cargo test --test perf`), or \
-                     `Harness::new().base_url(..)` in tests/perf.rs"
-                )))
-            }
+            None => return Err(ExecError::Client(self.no_target())),
         };
         let mut cache = self.by_url.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(target) = cache.get(&url) {
@@ -57,6 +65,26 @@ impl Targets {
         let target = Arc::new(Target::new(&url)?);
         cache.insert(url, Arc::clone(&target));
         Ok(target)
+    }
+
+    /// The "no target" error, in the words of the run's front end.
+    fn no_target(&self) -> String {
+        match self.front_end {
+            FrontEnd::Tests => format!(
+                "no target: set `base_url:` in the suite, the {BASE_URL_VAR} environment \
+                 variable (`{BASE_URL_VAR}=http://127.0.0.1:8000 cargo test --test perf`), or \
+                 `Harness::new().base_url(..)` in tests/perf.rs"
+            ),
+            FrontEnd::CommandLine if cfg!(feature = "reference-api") => {
+                "no target: set `base_url:` in the suite, or pass `--base-url \
+                 http://127.0.0.1:8000` (or `--reference-api` to run against the embedded \
+                 reference API)"
+                    .to_string()
+            }
+            FrontEnd::CommandLine => "no target: set `base_url:` in the suite, or pass \
+                 `--base-url http://127.0.0.1:8000`"
+                .to_string(),
+        }
     }
 
     #[cfg(not(feature = "reference-api"))]

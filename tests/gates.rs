@@ -109,7 +109,13 @@ cases:
     assert!(report.passed(), "{}", failure_message(&report));
     let summary = report.summary.unwrap();
     assert_eq!(summary.requests, 60);
-    assert!(summary.wall.is_some());
+    let wall = summary.wall.expect("each round's wall time");
+    // How nearly "at once" each round left: its first send to its last, within the round.
+    let spread = summary.release_spread.expect("each round's release spread");
+    assert!(
+        spread <= wall,
+        "released within {spread:?}, round took {wall:?}"
+    );
     let stats = get_json(&format!("{}/api/v1/admin/stats", api.base_url()));
     assert_eq!(stats["workers"], 60, "{stats}");
 }

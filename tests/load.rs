@@ -3,6 +3,10 @@
 //! a sweep names its breaking point, and a missed bound stops a run early.
 //! Tolerances are wide: these tests prove behaviour, not this machine's speed.
 
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 mod common;
@@ -152,6 +156,67 @@ fn abort_on_fail_stops_a_run_early() {
     assert!(!result.passed());
     let message = failure_message(&result);
     assert!(message.contains("aborted at"), "{message}");
+}
+
+/// A plain HTTP/1.1 server on 127.0.0.1 that answers every request `500` at once and counts
+/// the requests it was sent.
+fn counting_server() -> (String, Arc<AtomicU64>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let count = Arc::new(AtomicU64::new(0));
+    let counted = Arc::clone(&count);
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let counted = Arc::clone(&counted);
+            std::thread::spawn(move || {
+                let mut stream = stream;
+                let mut buf = [0u8; 4096];
+                let mut pending = Vec::new();
+                while let Ok(n @ 1..) = stream.read(&mut buf) {
+                    pending.extend_from_slice(&buf[..n]);
+                    while let Some(end) = pending.windows(4).position(|w| w == b"\r\n\r\n") {
+                        pending.drain(..end + 4);
+                        counted.fetch_add(1, Ordering::SeqCst);
+                        let answer =
+                            b"HTTP/1.1 500 Internal Server Error\r\ncontent-length: 0\r\n\r\n";
+                        if stream.write_all(answer).is_err() {
+                            return;
+                        }
+                    }
+                }
+            });
+        }
+    });
+    (url, count)
+}
+
+#[test]
+fn an_aborted_open_model_sends_nothing_after_the_abort() {
+    // 20 arrivals a second, every one failing: the run aborts after its grace. Workers that
+    // had claimed later arrivals and were asleep until them must not send them.
+    let (url, count) = counting_server();
+    let started = Instant::now();
+    let result = run(
+        &url,
+        "    arrival_rate: 20\n    duration: 60s\n    max_in_flight: 200\n    abort_on_fail: { grace: 1s }\n    request: { path: /health }\n",
+        "defaults: { error_rate: 1% }\n",
+    );
+    let aborted = result.aborted.as_ref().expect("aborted");
+    // Give anything sent late the time to arrive before counting.
+    std::thread::sleep(Duration::from_millis(500));
+    let received = count.load(Ordering::SeqCst);
+    let due = (aborted.at.as_secs_f64() * 20.0).ceil() as u64;
+    assert!(
+        received <= due + 1,
+        "aborted at {:?}: {received} requests received, {due} were due",
+        aborted.at
+    );
+    assert!(
+        started.elapsed() < aborted.at + Duration::from_secs(5),
+        "the run went on for {:?} after aborting at {:?}",
+        started.elapsed(),
+        aborted.at
+    );
 }
 
 #[test]

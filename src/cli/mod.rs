@@ -16,6 +16,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::results::{CaseResult, Stage};
+use crate::run::FrontEnd;
 use crate::run::{Config, PROFILE_VAR, TAGS_VAR};
 use crate::thresholds::{Bound, Limit};
 
@@ -128,6 +129,7 @@ impl Inputs {
     /// The pipeline's configuration for these inputs.
     fn config(&self) -> Config {
         let mut config = Config::from_env();
+        config.front_end = FrontEnd::CommandLine;
         config.suites = if self.paths.is_empty() {
             vec![PathBuf::from("suites")]
         } else {

@@ -15,6 +15,7 @@ use serde_json::{json, Map, Value};
 use super::run::execute;
 use super::Exit;
 use crate::run::Config;
+use crate::run::FrontEnd;
 use crate::suite::{HumanDuration, Ratio, SuiteSource, Throughput};
 
 /// The suite (and origin) the probe's case belongs to: its id is `probe::METHOD`.
@@ -78,6 +79,7 @@ pub(super) fn probe(args: &ProbeArgs) -> Exit {
         }
     };
     let mut config = Config::from_env();
+    config.front_end = FrontEnd::CommandLine;
     config.suites = Vec::new();
     config.sources = vec![SuiteSource {
         origin: SUITE.into(),

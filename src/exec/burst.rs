@@ -89,6 +89,7 @@ impl BurstPlan {
         run.restart_clock();
         let run = Arc::new(run);
         let first = Instant::now();
+        let mut open = Vec::with_capacity(n);
         for round in 0..self.rounds {
             if let Some(at) = self
                 .interval
@@ -97,13 +98,21 @@ impl BurstPlan {
             {
                 sleep_until(at).await;
             }
-            let users = run.users(n, &shared).await?;
+            let mut users = run.users(n, &shared).await?;
+            // A round's new users take the connections the last round's left open, as users of
+            // one client pool would: a burst measures the requests, not a connect each.
+            for (user, connection) in users.iter_mut().zip(open.drain(..)) {
+                if user.connection.is_some() {
+                    user.connection = Some(connection);
+                }
+            }
             let done = release_together(&run, users).await;
-            record.round(done.wall);
+            record.round(done.wall, done.spread);
             let mut back = Vec::with_capacity(n);
-            for (user, iteration) in done.users {
+            for (mut user, iteration) in done.users {
                 record.iteration(&run.case, &iteration);
                 record.user(&user);
+                open.extend(user.connection.take());
                 back.push(user);
             }
             run.release(back).await.map_err(ExecError::Teardown)?;

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use super::journey::Recorder;
-use super::release::{release_together, warm_connections};
+use super::release::release_together;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -84,14 +84,16 @@ impl ConcurrentPlan {
         };
         let mut record = Recorder::new(&run.case);
         let mut users = run.users(n, &shared).await?;
-        if !self.fresh_connections {
-            warm_connections(&run, &users).await;
+        if self.fresh_connections {
+            run.fresh_connections(&mut users);
+        } else {
+            run.warm(&mut users).await;
         }
         run.restart_clock();
         let run = Arc::new(run);
         for _ in 0..self.rounds {
             let done = release_together(&run, users).await;
-            record.round(done.wall);
+            record.round(done.wall, done.spread);
             users = Vec::with_capacity(n);
             for (user, iteration) in done.users {
                 record.iteration(&run.case, &iteration);

@@ -51,6 +51,9 @@ pub struct Connection {
     /// What was read and not yet consumed; its memory is kept from request to request.
     buf: BytesMut,
     opened: u64,
+    /// Every request opens a connection of its own, inside its timed span, and closes it after
+    /// (`fresh_connections`).
+    fresh: bool,
 }
 
 /// An open connection.
@@ -78,6 +81,31 @@ impl Connection {
     /// A connection that will connect on its first request.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A connection that opens a new TCP connection for every request, inside the request's
+    /// timed span, and closes it after the response: what a client without keep-alive pays.
+    pub fn fresh() -> Self {
+        Self {
+            fresh: true,
+            ..Self::default()
+        }
+    }
+
+    /// Opens the connection `request` would use, off the clock, unless it is open already or
+    /// every request opens its own: after this, the request's timed span holds no connect.
+    pub async fn open(&mut self, request: &Outgoing) -> Result<(), ErrorCause> {
+        let open = self
+            .link
+            .as_ref()
+            .is_some_and(|l| l.authority == request.authority && !(l.used && l.gone()));
+        if self.fresh || open {
+            return Ok(());
+        }
+        self.buf.clear();
+        self.link = Some(connect(request.authority.clone()).await?);
+        self.opened += 1;
+        Ok(())
     }
 
     /// Connections opened so far (the first one included).
@@ -112,6 +140,10 @@ impl Connection {
             None => exchange.await,
         };
         let latency = started.elapsed();
+        if self.fresh {
+            self.link = None;
+            self.buf.clear();
+        }
         let result = match result {
             Ok(Done {
                 status, headers, ..

@@ -308,11 +308,11 @@ impl Recorder {
         recorded
     }
 
-    /// Records a round's wall time.
-    pub fn round(&mut self, wall: Duration) {
-        self.recorded.total.record_round(wall);
+    /// Records a round's wall time and release spread.
+    pub fn round(&mut self, wall: Duration, spread: Duration) {
+        self.recorded.total.record_round(wall, spread);
         for (_, series) in &mut self.recorded.steps {
-            series.record_round(wall);
+            series.record_round(wall, spread);
         }
     }
 

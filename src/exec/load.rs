@@ -447,6 +447,17 @@ impl KindPlan for LoadPlan {
             .spawn_rate
             .map(|r| format!(" ({r} users/s)"))
             .unwrap_or_default();
+        if let (
+            Model::Closed {
+                iterations: Some(n),
+            },
+            false,
+        ) = (&self.model, self.shape.duration() < MAX_DURATION)
+        {
+            // Bounded by count alone: the week-long span it is given is no one's plan.
+            let each = if *n == 1 { "iteration" } else { "iterations" };
+            return format!("{} {unit} x {n} {each} each{spawn}", self.shape.peak());
+        }
         format!("{} {unit} for {duration}{spawn}{model}", self.shape.peak())
     }
 

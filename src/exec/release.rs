@@ -6,7 +6,6 @@ use std::time::{Duration, Instant};
 use tokio::sync::Barrier;
 
 use super::journey::Iteration;
-use super::request::Rendered;
 use super::run::{CaseRun, User};
 
 /// One round: each user with its iteration, and the round's wall time.
@@ -15,6 +14,8 @@ pub struct Round {
     pub users: Vec<(User, Iteration)>,
     /// First send to last response.
     pub wall: Duration,
+    /// First send to last send: how far from "at once" the requests left.
+    pub spread: Duration,
 }
 
 /// Starts one task per user; each renders its first request and waits on one barrier, which
@@ -35,40 +36,27 @@ pub async fn release_together(run: &Arc<CaseRun>, users: Vec<User>) -> Round {
         })
         .collect();
     let mut users = Vec::with_capacity(tasks.len());
-    let (mut first, mut last) = (None::<Instant>, None::<Instant>);
+    let mut first: Option<(Instant, Instant, Instant)> = None;
     for task in tasks {
         // A task only fails if it panicked (nothing in it panics on user input) or was aborted
         // because the case was cancelled, and then nobody waits for this round any more.
         if let Ok((user, iteration)) = task.await {
-            first = Some(first.map_or(iteration.sent, |f| f.min(iteration.sent)));
-            last = Some(last.map_or(iteration.done, |l| l.max(iteration.done)));
+            let (sent, done) = (iteration.sent, iteration.done);
+            first = Some(first.map_or((sent, sent, done), |(f, s, d)| {
+                (f.min(sent), s.max(sent), d.max(done))
+            }));
             users.push((user, iteration));
         }
     }
-    let wall = match (first, last) {
-        (Some(f), Some(l)) => l.saturating_duration_since(f),
-        _ => Duration::ZERO,
-    };
-    Round { users, wall }
-}
-
-/// Opens a connection per user before the measured span: each sends one HEAD request to the
-/// case's first URL at the same time; results are ignored.
-pub async fn warm_connections(run: &CaseRun, users: &[User]) {
-    let probes = users.iter().map(|user| {
-        let first = &run.case.main().steps[0];
-        let probe = run.render(first, &user.client, &user.vars, 0, false);
-        let timeout = first.request.timeout;
-        async move {
-            if let Ok(Rendered::Client(probe)) = probe {
-                let _ = user
-                    .client
-                    .head(probe.url().clone())
-                    .timeout(timeout)
-                    .send()
-                    .await;
-            }
-        }
+    let (wall, spread) = first.map_or((Duration::ZERO, Duration::ZERO), |(f, s, d)| {
+        (
+            d.saturating_duration_since(f),
+            s.saturating_duration_since(f),
+        )
     });
-    futures::future::join_all(probes).await;
+    Round {
+        users,
+        wall,
+        spread,
+    }
 }

@@ -180,9 +180,51 @@ impl CaseRun {
     /// with the requests that have nothing to render encoded once, for this user alone: a
     /// request shared between users would bump reference counts that every user's thread
     /// writes to.
+    /// Users that keep a cookie jar send through their reqwest client instead.
     pub fn own_connection(&self, user: &mut User) {
+        if self.case.cookies {
+            return;
+        }
         user.connection = Some(Connection::new());
         user.prebuilt = prebuild_steps(&self.case, &self.target);
+    }
+
+    /// Makes each user's own connection open a new TCP connection for every request, inside
+    /// its timed span (`fresh_connections`).
+    pub fn fresh_connections(&self, users: &mut [User]) {
+        for user in users {
+            if let Some(connection) = &mut user.connection {
+                *connection = Connection::fresh();
+            }
+        }
+    }
+
+    /// Opens each user's connection to its first request's host before the measured span, all
+    /// users at once; a user without a connection of its own sends a `HEAD` through its client.
+    /// Failures are left for the measured requests to meet.
+    pub async fn warm(&self, users: &mut [User]) {
+        let first = &self.case.main().steps[0];
+        let opens = users.iter_mut().map(|user| async move {
+            let rendered = self.render_for(user, 0, 0, 0);
+            match (rendered, user.connection.as_mut()) {
+                (Ok(Rendered::Direct(request)), Some(connection)) => {
+                    let _ = connection.open(&request).await;
+                }
+                (Ok(Rendered::Client(request)), Some(connection))
+                    if fast_path(&request, self.case.cookies) =>
+                {
+                    if let Ok(request) = Outgoing::try_from(request) {
+                        let _ = connection.open(&request).await;
+                    }
+                }
+                (Ok(Rendered::Client(request)), _) => {
+                    let head = user.client.head(request.url().clone());
+                    let _ = head.timeout(first.request.timeout).send().await;
+                }
+                _ => {}
+            }
+        });
+        futures::future::join_all(opens).await;
     }
 
     /// Renders step `index` of scenario `scenario` for `user`: for its own connection when it

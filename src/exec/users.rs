@@ -137,8 +137,8 @@ impl CaseRun {
         first
     }
 
-    /// `n` users, each with its per-user fixtures set up; all set-ups run at once, and no user
-    /// is returned until every set-up finished.
+    /// `n` users, each with its per-user fixtures set up and its own connection for measured
+    /// requests; all set-ups run at once, and no user is returned until every set-up finished.
     pub async fn users(&self, n: usize, shared: &reqwest::Client) -> Result<Vec<User>, ExecError> {
         let per_user: Vec<Arc<FixturePlan>> =
             self.fixtures_of(FixtureScope::PerUser).cloned().collect();
@@ -170,7 +170,10 @@ impl CaseRun {
             }
         }
         match failure {
-            None => Ok(users),
+            None => {
+                users.iter_mut().for_each(|u| self.own_connection(u));
+                Ok(users)
+            }
             Some(e) => {
                 let _ = self.release(users).await;
                 Err(ExecError::Setup(e))

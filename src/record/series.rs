@@ -67,6 +67,10 @@ struct Rounds {
     count: u64,
     /// Wall time of the slowest round; 0 when there were none.
     slowest_ns: u64,
+    /// The widest release spread of a round (its first send to its last send): how far from
+    /// "at once" its requests left; 0 when there were none.
+    #[serde(default)]
+    widest_spread_ns: u64,
 }
 
 /// The serialized form, checked before it becomes a [`Series`].
@@ -128,11 +132,13 @@ impl Series {
         self.timeline.record_error(start, bytes);
     }
 
-    /// Records the wall time of one round (first send to last response of a concurrent round or
-    /// a burst).
-    pub fn record_round(&mut self, wall: Duration) {
-        self.rounds.count += 1;
-        self.rounds.slowest_ns = self.rounds.slowest_ns.max(nanos(wall));
+    /// Records one round of a concurrent case or a burst: its wall time (first send to last
+    /// response) and its release spread (first send to last send).
+    pub fn record_round(&mut self, wall: Duration, spread: Duration) {
+        let rounds = &mut self.rounds;
+        rounds.count += 1;
+        rounds.slowest_ns = rounds.slowest_ns.max(nanos(wall));
+        rounds.widest_spread_ns = rounds.widest_spread_ns.max(nanos(spread));
     }
 
     /// Adds `other`, as if its requests had been recorded here. Exact: merging two halves gives
@@ -158,6 +164,8 @@ impl Series {
             .merge(ok_before, &other.latencies, other.counts.ok);
         self.rounds.count = self.rounds.count.saturating_add(other.rounds.count);
         self.rounds.slowest_ns = self.rounds.slowest_ns.max(other.rounds.slowest_ns);
+        self.rounds.widest_spread_ns =
+            (self.rounds.widest_spread_ns).max(other.rounds.widest_spread_ns);
         self.timeline.merge(&other.timeline);
     }
 
@@ -259,6 +267,12 @@ impl Series {
     /// Wall time of the slowest round; `None` when there were no rounds.
     pub fn slowest_round(&self) -> Option<Duration> {
         (self.rounds.count > 0).then(|| Duration::from_nanos(self.rounds.slowest_ns))
+    }
+
+    /// The widest release spread of a round (first send to last send); `None` when there were
+    /// no rounds.
+    pub fn widest_spread(&self) -> Option<Duration> {
+        (self.rounds.count > 0).then(|| Duration::from_nanos(self.rounds.widest_spread_ns))
     }
 
     /// Requests per slot (one second, or wider for long spans) of the measured span.

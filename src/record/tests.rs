@@ -47,7 +47,7 @@ fn record(series: &mut Series, requests: &[Request]) {
             Some(cause) => series.record_error(r.start, r.latency, cause, r.bytes),
         }
         if i % 100 == 99 {
-            series.record_round(r.latency * 3);
+            series.record_round(r.latency * 3, r.latency / 4);
         }
     }
 }

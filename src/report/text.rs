@@ -331,6 +331,9 @@ pub fn one_line(summary: &Summary) -> String {
     if let Some(wall) = summary.wall {
         parts.push(format!("slowest round {}", format_duration(wall)));
     }
+    if let Some(spread) = summary.release_spread {
+        parts.push(format!("released within {}", format_duration(spread)));
+    }
     if let Some(rps) = summary.throughput {
         parts.push(format!("{rps:.1} req/s"));
     }
@@ -720,6 +723,7 @@ mod verdict_tests {
             }),
             throughput: Some(8.1),
             wall: None,
+            release_spread: None,
             elapsed: ms(2000),
         }
     }

@@ -11,7 +11,7 @@ use crate::fixtures::Fixtures;
 use crate::plan::plan_suite;
 use crate::report::ReportFiles;
 use crate::suite::{self, SuiteError, SuiteSource, SuiteSpec, TagFilter};
-use crate::target::BASE_URL_VAR;
+use crate::target::{FrontEnd, BASE_URL_VAR};
 use crate::thresholds::Thresholds;
 
 /// Where suites and thresholds are, what to target, which cases run, and the Rust fixtures
@@ -50,6 +50,8 @@ pub struct Config {
     pub save_baseline: Option<String>,
     /// Where baselines are kept: `PERF_BASELINE_DIR`, else `perf-baselines/` of the package.
     pub baseline_dir: PathBuf,
+    /// The front end the run came through, whose words its errors use.
+    pub front_end: FrontEnd,
 }
 
 impl Config {
@@ -80,6 +82,7 @@ impl Config {
             baseline_dir: std::env::var_os(BASELINE_DIR_VAR)
                 .filter(|d| !d.is_empty())
                 .map_or_else(|| root.join("perf-baselines"), PathBuf::from),
+            front_end: FrontEnd::Tests,
         }
     }
 

@@ -33,6 +33,7 @@ pub(crate) fn summary() -> Summary {
         latency: Some(latency(ms(90))),
         throughput: Some(50.0),
         wall: Some(ms(800)),
+        release_spread: Some(Duration::from_micros(40)),
         elapsed: ms(2000),
     }
 }

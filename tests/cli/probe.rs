@@ -62,6 +62,11 @@ fn probe_judges_one_endpoint_from_flags() {
     let run = results(&dir.path().join("out"));
     assert_eq!(run.cases[0].kind, "load");
     assert_eq!(run.cases[0].summary.as_ref().unwrap().requests, 20);
+    // Bounded by count, it says so, not the week-long span a count-bounded run is given.
+    assert_eq!(
+        run.cases[0].description, "4 users x 5 iterations each",
+        "{ran:?}"
+    );
 
     let ran = loadgate(dir.path(), &["probe", &health, "-n", "10", "-c", "3"]);
     assert_eq!(ran.code, 2, "{ran:?}");
@@ -72,6 +77,25 @@ fn probe_judges_one_endpoint_from_flags() {
     let ran = loadgate(dir.path(), &["probe", &health, "--p95", "fast"]);
     assert_eq!(ran.code, 2, "{ran:?}");
     assert!(ran.stderr.contains("invalid duration `fast`"), "{ran:?}");
+}
+
+#[test]
+fn a_run_without_a_target_names_the_flags_that_set_one() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("suites")).unwrap();
+    std::fs::write(
+        dir.path().join("suites/t.yaml"),
+        "suite: t\ncases:\n  - name: a\n    kind: sequential\n    iterations: 1\n    request: { path: /health }\n",
+    )
+    .unwrap();
+    let ran = loadgate(dir.path(), &["run"]);
+    assert_eq!(ran.code, 1, "{ran:?}");
+    let out = format!("{}{}", ran.stdout, ran.stderr);
+    assert!(out.contains("no target"), "{ran:?}");
+    assert!(out.contains("--base-url"), "{ran:?}");
+    assert!(out.contains("--reference-api"), "{ran:?}");
+    assert!(!out.contains("PERF_BASE_URL"), "{ran:?}");
+    assert!(!out.contains("Harness"), "{ran:?}");
 }
 
 /// `loadgate serve` on a free port, the base URL it prints, and the rest of its output once it

@@ -118,9 +118,6 @@ async fn user(
             return;
         }
     };
-    if !run.case.cookies {
-        run.own_connection(&mut user);
-    }
     let mut picker = Picker::new(run, id);
     let mut batch = Batch::new();
     let mut done = 0u64;

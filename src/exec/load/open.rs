@@ -4,9 +4,11 @@
 //! the scheduled start, so a server that stalls shows in the percentiles instead of quietly
 //! slowing the generator down (coordinated omission).
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+use tokio::sync::watch;
 
 use super::{Batch, LoadPlan, Outcome, Picker, Shape, Shared, CHECK_EVERY};
 use crate::exec::{CaseRun, ExecError};
@@ -29,7 +31,9 @@ pub(super) async fn run(
     let users = run.users(max_in_flight as usize, &client).await?;
     let shared = Shared::new(run, plan, shape);
     let counters = Arc::new(Counters::default());
-    let stop = Arc::new(AtomicBool::new(false));
+    // Told to every worker at once, also to one asleep until its next arrival: after an
+    // abort, no request leaves that was not already in flight.
+    let (stop, stopped) = watch::channel(false);
     let shape = Arc::new(shape.clone());
     let handles: Vec<_> = users
         .into_iter()
@@ -39,7 +43,7 @@ pub(super) async fn run(
                 Arc::clone(&shared),
                 Arc::clone(&shape),
                 Arc::clone(&counters),
-                Arc::clone(&stop),
+                stopped.clone(),
                 id as u64,
                 user,
                 max_lag,
@@ -56,7 +60,7 @@ pub(super) async fn run(
             next_check = t + CHECK_EVERY;
             if let Some(miss) = shared.missed(grace) {
                 aborted = Some(miss);
-                stop.store(true, Ordering::Relaxed);
+                stop.send_replace(true);
                 break;
             }
         }
@@ -103,23 +107,24 @@ async fn worker(
     shared: Arc<Shared>,
     shape: Arc<Shape>,
     counters: Arc<Counters>,
-    stop: Arc<AtomicBool>,
+    mut stop: watch::Receiver<bool>,
     id: u64,
     mut user: crate::exec::User,
     max_lag: Duration,
 ) {
     let run = &shared.run;
-    if !run.case.cookies {
-        run.own_connection(&mut user);
-    }
     let mut picker = Picker::new(run, id);
     let mut batch = Batch::new();
-    while !stop.load(Ordering::Relaxed) {
+    while !*stop.borrow() {
         let i = counters.next.fetch_add(1, Ordering::Relaxed);
         let Some(due) = shape.arrival(i) else { break };
         let at = shared.started + due;
         if Instant::now() < at {
-            tokio::time::sleep_until(at.into()).await;
+            tokio::select! {
+                biased;
+                _ = stop.wait_for(|stopped| *stopped) => break,
+                () = tokio::time::sleep_until(at.into()) => {}
+            }
             if Instant::now().saturating_duration_since(at) > LATE_WAKEUP {
                 counters.late.fetch_add(1, Ordering::Relaxed);
             }
