@@ -8,6 +8,12 @@
 #               50 connections for THROUGHPUT_SECS (10) s per tool
 #   latency     examples/delay_server answering after ?ms=10;
 #               20 connections for LATENCY_SECS (5) s per tool
+# and on one connection, the case most functional suites hold (`kind: sequential`):
+#   single      nginx, SINGLE_REQUESTS (20 000) requests one after another
+#   single-delay  the delay server at ?ms=10, SINGLE_DELAY_REQUESTS (300) requests
+# where loadgate runs twice: `seq-test`, the perf test binary as `cargo test` builds it (the
+# default profile), and `seq-release`, the release command line (scripts/seq-probe.sh); wrk,
+# which cannot count requests, runs for 5 s on its one connection.
 # Each round runs every tool once per target, in an order that rotates from round to round so
 # no tool always runs first. Every run is bounded by its own duration and by `timeout`.
 #
@@ -28,6 +34,8 @@ LATENCY_SECS=${LATENCY_SECS:-5}
 NGINX_PORT=${NGINX_PORT:-18180}
 DELAY_PORT=${DELAY_PORT:-18181}
 DELAY_MS=10
+SINGLE_REQUESTS=${SINGLE_REQUESTS:-20000}
+SINGLE_DELAY_REQUESTS=${SINGLE_DELAY_REQUESTS:-300}
 
 cd "$(dirname "$0")/.." || exit 1
 ROOT=$PWD
@@ -73,6 +81,7 @@ if ! command -v oha >/dev/null; then
     PATH=${CARGO_HOME:-$HOME/.cargo}/bin:$PATH
 fi
 cargo build --release --bin loadgate --example engine_probe --example delay_server || die "build failed"
+cargo test --test perf --no-run || die "build failed"
 
 # --- targets -----------------------------------------------------------------------------------
 
@@ -144,20 +153,28 @@ parse_wrk() {
          END { if (rps) print rps, requests, p50, p99 }'
 }
 parse_engine() { parse_loadgate; }
+parse_seq-test() { parse_loadgate; }
+parse_seq-release() { parse_loadgate; }
 parse_loadgate() {
     awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } }
          END { if (v["rps"]) print v["rps"], v["requests"], v["p50_us"] / 1000, v["p99_us"] / 1000 }'
 }
 
-# run TOOL PHASE ROUND URL CONNECTIONS SECONDS: one bounded run, one line in results.tsv.
+# run TOOL PHASE ROUND URL CONNECTIONS SECONDS [REQUESTS]: one bounded run, one line in
+# results.tsv. With REQUESTS (one connection), the run is bounded by count instead of time.
 run() {
-    local tool=$1 phase=$2 round=$3 url=$4 conns=$5 secs=$6
+    local tool=$1 phase=$2 round=$3 url=$4 conns=$5 secs=$6 requests=${7:-}
     local base=$RUN/r$round-$phase-$tool cmd
-    case $tool in
-        oha) cmd=(oha -z "${secs}s" -c "$conns" --no-tui --output-format json "$url") ;;
-        wrk) cmd=(wrk -t "$(nproc)" -c "$conns" -d "${secs}s" --latency "$url") ;;
-        loadgate) cmd=("${LOADGATE[@]}" "$url" "$conns" "$secs") ;;
-        engine) cmd=("$EXAMPLES/engine_probe" "$url" "$conns" "$secs") ;;
+    case $tool@${requests:+count} in
+        oha@) cmd=(oha -z "${secs}s" -c "$conns" --no-tui --output-format json "$url") ;;
+        oha@count) cmd=(oha -n "$requests" -c 1 --no-tui --output-format json "$url") ;;
+        wrk@) cmd=(wrk -t "$(nproc)" -c "$conns" -d "${secs}s" --latency "$url") ;;
+        wrk@count) cmd=(wrk -t 1 -c 1 -d "${secs}s" --latency "$url") ;;
+        loadgate@) cmd=("${LOADGATE[@]}" "$url" "$conns" "$secs") ;;
+        engine@) cmd=("$EXAMPLES/engine_probe" "$url" "$conns" "$secs") ;;
+        seq-test@count) cmd=("$ROOT/scripts/seq-probe.sh" test "$url" "$requests") ;;
+        seq-release@count) cmd=("$ROOT/scripts/seq-probe.sh" release "$url" "$requests") ;;
+        *) die "no $tool run for $phase" ;;
     esac
     echo "round $round/$ROUNDS  $phase  $tool" >&2
     local TIMEFORMAT='%3U %3S'
@@ -174,6 +191,8 @@ run() {
 }
 
 TOOLS=(oha wrk loadgate engine)
+SINGLE_TOOLS=(oha wrk seq-test seq-release)
+[ -n "${ONLY_SINGLE:-}" ] && TOOLS=()
 for round in $(seq "$ROUNDS"); do
     for i in "${!TOOLS[@]}"; do
         tool=${TOOLS[$(((round + i) % ${#TOOLS[@]}))]}
@@ -182,6 +201,15 @@ for round in $(seq "$ROUNDS"); do
     for i in "${!TOOLS[@]}"; do
         tool=${TOOLS[$(((round + i) % ${#TOOLS[@]}))]}
         run "$tool" latency "$round" "$LATENCY_URL" 20 "$LATENCY_SECS"
+    done
+    for i in "${!SINGLE_TOOLS[@]}"; do
+        tool=${SINGLE_TOOLS[$(((round + i) % ${#SINGLE_TOOLS[@]}))]}
+        run "$tool" single "$round" "$THROUGHPUT_URL" 1 5 "$SINGLE_REQUESTS"
+    done
+    for i in "${!SINGLE_TOOLS[@]}"; do
+        tool=${SINGLE_TOOLS[$(((round + i) % ${#SINGLE_TOOLS[@]}))]}
+        [ "$tool" = wrk ] && continue
+        run "$tool" single-delay "$round" "$LATENCY_URL" 1 5 "$SINGLE_DELAY_REQUESTS"
     done
 done
 
@@ -231,6 +259,29 @@ for tool in "${TOOLS[@]}"; do
     printf "%-9s " "$tool"
     cell latency "$tool" 4 "%.0f"; cell latency "$tool" 0 "%.2f"
     cell latency "$tool" 6 "%.3f"; cell latency "$tool" 7 "%.3f"; echo
+done
+echo
+echo "nginx return 200, one connection, ${SINGLE_REQUESTS} requests (wrk: 5 s)"
+printf "%-11s %10s %-18s %10s %-18s %10s %-18s\n" tool "req/s" "x oha" "CPU us/req" "x oha" \
+    "p50 ms" "x oha"
+for tool in "${SINGLE_TOOLS[@]}"; do
+    printf "%-11s " "$tool"
+    cell single "$tool" 4 "%.0f"; cell single "$tool" 0 "%.2f"
+    cell single "$tool" 6 "%.3f"; echo
+done
+echo
+echo "${DELAY_MS} ms delay, one connection, ${SINGLE_DELAY_REQUESTS} requests"
+printf "%-11s %10s %-18s %10s %-18s\n" tool "p50 ms" "- oha ms" "p99 ms" "x oha"
+for tool in "${SINGLE_TOOLS[@]}"; do
+    [ "$tool" = wrk ] && continue
+    printf "%-11s " "$tool"
+    diff=$(awk -v tool="$tool" '$1 == "single-delay" && $3 == tool { mine[$2] = $6 }
+        $1 == "single-delay" && $3 == "oha" { oha[$2] = $6 }
+        END { for (r in mine) if (r in oha) printf "%.3f\n", mine[r] - oha[r] }' "$RUN/results.tsv" \
+        | spread | awk '{ printf "%+.3f [%+.3f..%+.3f]", $1, $2, $3 }')
+    value=$(values single-delay "$tool" 6 | cut -d' ' -f1 | spread | awk '{ printf "%.3f", $1 }')
+    printf "%10s %-18s" "$value" "$diff"
+    cell single-delay "$tool" 7 "%.3f"; echo
 done
 echo
 echo "raw outputs: $RUN" >&2
