@@ -218,7 +218,11 @@ fn cases_never_overlap_under_nextest(project: &Path) {
         .args(["nextest", "--version"])
         .output();
     if !probe.is_ok_and(|p| p.status.success()) {
-        eprintln!("skipped: cargo-nextest is not installed");
+        common::missing_tool(
+            "cargo-nextest",
+            "`cargo install cargo-nextest --locked`",
+            "running a project's cases under cargo-nextest",
+        );
         return;
     }
     std::fs::write(
