@@ -1,5 +1,5 @@
 //! Another project gets the runner by adding loadgate as a dev-dependency and a three-line
-//! `tests/perf.rs`. This builds such a project in a temporary directory and runs it.
+//! `tests/perf.rs`. This builds such a project (in `target/tmp/downstream-project`) and runs it.
 
 mod common;
 
