@@ -1,30 +1,95 @@
 //! Another project gets the runner by adding loadgate as a dev-dependency and a three-line
-//! `tests/perf.rs`. This builds such a project in a temporary directory and runs it.
+//! `tests/perf.rs`. This builds such a project (in `target/tmp/downstream-project`) and runs it.
 
 mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// A target directory of the project's own, kept between runs (so later runs build
-/// incrementally) and apart from loadgate's (so building the project never invalidates it).
+/// The target directory of the build this test comes from: the project builds there too, so it
+/// reuses the dependencies already compiled for loadgate's own tests (the profile lines below
+/// match loadgate's, hence their fingerprints do) and compiles only itself, loadgate, and the
+/// few crates whose features differ from those of loadgate's own build. Cargo holds that
+/// directory's lock while it builds, not while it runs the tests it built.
 fn target_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("downstream")
+    Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .expect("CARGO_TARGET_TMPDIR is inside the target directory")
+        .to_path_buf()
+}
+
+/// The project's folder: one place inside the target directory, so the project's own crate
+/// replaces its previous build instead of adding one per run.
+fn project_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("downstream-project")
 }
 
 /// The server the project's suites measure, started by this test.
 static TARGET: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 
-fn cargo(project: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO"))
+/// Cargo in the project, building in the shared target directory; the project's reports go to
+/// a folder of its own, apart from those of loadgate's tests.
+fn command(project: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO"));
+    // Without the variables cargo sets for this test's own process: build scripts that rerun
+    // when one of them changes (ring's does on `CARGO_MANIFEST_DIR` and `CARGO_PKG_*`) would
+    // run again for the project, and then once more, with everything above them, for the next
+    // build of loadgate's own tests in the same target directory.
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy();
+        if name.starts_with("CARGO_PKG_")
+            || name.starts_with("CARGO_BIN_EXE_")
+            || name.starts_with("CARGO_MANIFEST_")
+            || [
+                "CARGO_CRATE_NAME",
+                "CARGO_BIN_NAME",
+                "CARGO_PRIMARY_PACKAGE",
+                "CARGO_RUSTC_CURRENT_DIR",
+                "CARGO_TARGET_TMPDIR",
+                "OUT_DIR",
+            ]
+            .contains(&name.as_ref())
+        {
+            command.env_remove(name.as_ref());
+        }
+    }
+    command
         .args(args)
         .current_dir(project)
         .env("CARGO_TARGET_DIR", target_dir())
-        .env("PERF_BASE_URL", TARGET.get().expect("target started"))
+        .env("PERF_REPORT_DIR", project.join("perf"))
+        .env_remove("PERF_BASE_URL")
         .env_remove("PERF_SUITES")
-        .env_remove("PERF_THRESHOLDS")
+        .env_remove("PERF_THRESHOLDS");
+    command
+}
+
+fn cargo(project: &Path, args: &[&str]) -> Output {
+    command(project, args)
+        .env("PERF_BASE_URL", TARGET.get().expect("target started"))
         .output()
         .expect("cargo runs")
+}
+
+/// The `[profile.*]` sections of loadgate's Cargo.toml that `manifest` lacks: a build shares
+/// compiled crates with another only when both compile them with the same settings.
+fn missing_profiles(manifest: &str) -> String {
+    let ours = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"))
+        .expect("Cargo.toml");
+    let mut out = String::new();
+    let mut copying = false;
+    for line in ours.lines() {
+        let trimmed = line.trim();
+        if trimmed.starts_with('[') {
+            copying =
+                trimmed.starts_with("[profile.") && !manifest.lines().any(|l| l.trim() == trimmed);
+        }
+        if copying && !trimmed.starts_with('#') {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
 }
 
 fn text(output: &Output) -> String {
@@ -41,8 +106,14 @@ fn a_dependent_project_runs_its_suites_with_three_lines() {
         .start()
         .unwrap();
     TARGET.get_or_init(|| api.base_url().to_string());
-    let dir = tempfile::tempdir().unwrap();
-    let project = dir.path();
+    let project = &project_dir();
+    // One run at a time uses the folder (and the project's test binaries).
+    let lock = std::fs::File::create(target_dir().join("downstream-project.lock")).unwrap();
+    lock.lock().unwrap();
+    if project.exists() {
+        std::fs::remove_dir_all(project).unwrap();
+    }
+    std::fs::create_dir_all(project).unwrap();
     let loadgate = env!("CARGO_MANIFEST_DIR").replace('\\', "/");
     // The project's Cargo.toml is the README's, as written, with the path to this clone; its
     // Rust examples are test targets of the project, built below.
@@ -80,7 +151,8 @@ fn a_dependent_project_runs_its_suites_with_three_lines() {
         project.join("Cargo.toml"),
         format!(
             "[package]\nname = \"my-api-perf\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
-             {manifest}\n{targets}"
+             {manifest}\n{targets}\n{}",
+            missing_profiles(&manifest)
         ),
     )
     .unwrap();
@@ -88,6 +160,16 @@ fn a_dependent_project_runs_its_suites_with_three_lines() {
     std::fs::copy(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.lock"),
         project.join("Cargo.lock"),
+    )
+    .unwrap();
+    // The project's checks are about what it builds and how it runs, not how fast it measures:
+    // loadgate itself is compiled without optimisations there, which saves two optimised builds
+    // of it (one per feature set of the project), most of this test's time otherwise. A config
+    // file rather than a flag, so that the build cargo-nextest starts below uses it too.
+    std::fs::create_dir_all(project.join(".cargo")).unwrap();
+    std::fs::write(
+        project.join(".cargo/config.toml"),
+        "[profile.dev.package.loadgate]\nopt-level = 0\n",
     )
     .unwrap();
     std::fs::create_dir_all(project.join("src")).unwrap();
@@ -115,11 +197,7 @@ fn a_dependent_project_runs_its_suites_with_three_lines() {
     .unwrap();
 
     // Without a target, a project that did not ask for the embedded API is told how to set one.
-    let untargeted = Command::new(env!("CARGO"))
-        .args(["test", "--test", "perf", "--", "api::health"])
-        .current_dir(project)
-        .env("CARGO_TARGET_DIR", target_dir())
-        .env_remove("PERF_BASE_URL")
+    let untargeted = command(project, &["test", "--test", "perf", "--", "api::health"])
         .output()
         .expect("cargo runs");
     let out = text(&untargeted);
@@ -154,10 +232,7 @@ fn a_dependent_project_runs_its_suites_with_three_lines() {
         out.contains("warning: thresholds.yaml: cases.\"api::helth\" matches no case"),
         "{out}"
     );
-    let strict = Command::new(env!("CARGO"))
-        .args(["test", "--test", "perf", "--", "api::health"])
-        .current_dir(project)
-        .env("CARGO_TARGET_DIR", target_dir())
+    let strict = command(project, &["test", "--test", "perf", "--", "api::health"])
         .env("PERF_BASE_URL", TARGET.get().expect("target started"))
         .env("PERF_STRICT", "1")
         .output()
@@ -166,10 +241,7 @@ fn a_dependent_project_runs_its_suites_with_three_lines() {
 
     // A thresholds file that cannot be read fails the run, even when the filter leaves its
     // entry out.
-    let broken = Command::new(env!("CARGO"))
-        .args(["test", "--test", "perf", "--", "api::health"])
-        .current_dir(project)
-        .env("CARGO_TARGET_DIR", target_dir())
+    let broken = command(project, &["test", "--test", "perf", "--", "api::health"])
         .env("PERF_THRESHOLDS", "missing.yaml")
         .output()
         .expect("cargo runs");
@@ -191,10 +263,7 @@ fn a_dependent_project_runs_its_suites_with_three_lines() {
     // A second runner with a Rust fixture that logs in; a failing set-up step echoes the token
     // in its body, and nothing the process prints may contain it.
     let token_file = project.join("token.txt");
-    let run = Command::new(env!("CARGO"))
-        .args(["test", "--test", "fixtures"])
-        .current_dir(project)
-        .env("CARGO_TARGET_DIR", target_dir())
+    let run = command(project, &["test", "--test", "fixtures"])
         .env("TOKEN_FILE", &token_file)
         .env("PERF_BASE_URL", TARGET.get().expect("target started"))
         .output()
@@ -218,7 +287,11 @@ fn cases_never_overlap_under_nextest(project: &Path) {
         .args(["nextest", "--version"])
         .output();
     if !probe.is_ok_and(|p| p.status.success()) {
-        eprintln!("skipped: cargo-nextest is not installed");
+        common::missing_tool(
+            "cargo-nextest",
+            "`cargo install cargo-nextest --locked`",
+            "running a project's cases under cargo-nextest",
+        );
         return;
     }
     std::fs::write(

@@ -206,11 +206,15 @@ fn the_html_page_has_every_chart_and_nothing_from_elsewhere() {
     render_with_chromium(&dir.path().join("perf").join(report::REPORT_HTML));
 }
 
-/// Renders the page to a PNG with Debian's chromium, when it is installed.
+/// Renders the page to a PNG with Debian's chromium (skipped without it, except in CI).
 fn render_with_chromium(page: &Path) {
     let chromium = Path::new("/usr/bin/chromium");
     if !chromium.exists() {
-        eprintln!("skipped rendering report.html: /usr/bin/chromium is not installed");
+        common::missing_tool(
+            "/usr/bin/chromium",
+            "`apt-get install chromium`",
+            "rendering report.html",
+        );
         return;
     }
     let png = page.with_extension("png");

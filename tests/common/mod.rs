@@ -56,3 +56,22 @@ pub fn get_json(url: &str) -> serde_json::Value {
         .unwrap();
     rt.block_on(async { reqwest::get(url).await.unwrap().json().await.unwrap() })
 }
+
+/// True when the environment says this is a CI run (`CI` set, and not to `false` or `0`).
+#[allow(dead_code)]
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
+}
+
+/// A check that needs `tool` cannot run: a failure in CI, where `.ci/run` installs every tool
+/// the tests need, so no check passes by being skipped; elsewhere a message, and the caller
+/// skips the check.
+#[allow(dead_code)]
+pub fn missing_tool(tool: &str, install: &str, check: &str) {
+    let message = format!("{tool} is not installed (install it with {install}): {check} needs it");
+    assert!(
+        !in_ci(),
+        "CI is set, so this check may not be skipped: {message}"
+    );
+    eprintln!("skipped: {message}");
+}
