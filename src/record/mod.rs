@@ -12,6 +12,7 @@ mod latencies;
 mod recorded;
 mod resources;
 mod series;
+mod slots;
 mod stages;
 mod timeline;
 mod users;

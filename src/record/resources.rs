@@ -1,5 +1,5 @@
 //! The managed target's CPU and memory over a case: one sample a second, bounded like the
-//! [`super::Timeline`] (at most [`MAX_SLOTS`] slots, whose width doubles as pairs merge), so a
+//! [`super::Timeline`] (at most [`super::MAX_SLOTS`] slots, whose width doubles as pairs merge), so a
 //! day-long soak holds a few hundred kilobytes; mergeable by time offset; serializable.
 //!
 //! Memory growth is the least-squares slope of resident memory over the steady part of the span:
@@ -10,8 +10,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-/// The most slots a record holds; past it the slot width doubles.
-pub const MAX_SLOTS: usize = 4096;
+use super::slots;
 
 /// The longest warm-up left out of the growth estimate; also the whole warm-up of a span of
 /// 150 s or more (a fifth of it, below that).
@@ -167,32 +166,19 @@ impl Resources {
     }
 
     /// The slot for a sample taken `secs` after the start, growing the record (and coarsening
-    /// it past [`MAX_SLOTS`]) as needed.
+    /// it past [`super::MAX_SLOTS`]) as needed.
     fn slot_mut(&mut self, secs: u64) -> &mut ResourceSlot {
-        let mut index = secs / self.width_secs;
-        while index >= MAX_SLOTS as u64 {
-            self.coarsen();
-            index = secs / self.width_secs;
-        }
-        let index = index as usize;
-        if index >= self.slots.len() {
-            self.slots.resize(index + 1, ResourceSlot::default());
-        }
-        &mut self.slots[index]
+        slots::slot_mut(
+            &mut self.width_secs,
+            &mut self.slots,
+            secs,
+            ResourceSlot::merge,
+        )
     }
 
     /// Doubles the slot width, merging each pair of adjacent slots.
     fn coarsen(&mut self) {
-        self.width_secs *= 2;
-        let len = self.slots.len().div_ceil(2);
-        for i in 0..len {
-            let mut merged = self.slots[2 * i];
-            if let Some(next) = self.slots.get(2 * i + 1) {
-                merged.merge(next);
-            }
-            self.slots[i] = merged;
-        }
-        self.slots.truncate(len);
+        slots::coarsen(&mut self.width_secs, &mut self.slots, ResourceSlot::merge);
     }
 }
 
@@ -234,6 +220,7 @@ impl ResourceSlot {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::record::MAX_SLOTS;
 
     const MIB: u64 = 1024 * 1024;
 

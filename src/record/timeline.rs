@@ -12,6 +12,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::buckets::Buckets;
+use super::slots;
 
 /// The most slots a timeline holds; past it the slot width doubles.
 pub const MAX_SLOTS: usize = 4096;
@@ -62,17 +63,14 @@ impl Timeline {
     /// which starts `by`'s whole seconds later), coarsening if the span grows past the
     /// maximum number of slots.
     pub(crate) fn shift(&mut self, by: Duration) {
-        if by.as_secs() == 0 {
-            return;
-        }
-        let slots = std::mem::take(&mut self.slots);
-        let width = self.width_secs;
-        for (index, slot) in slots.iter().enumerate() {
-            if slot.requests > 0 {
-                let start = (index as u64 * width).saturating_add(by.as_secs());
-                self.slot_mut(start).merge(slot);
-            }
-        }
+        let keep = |slot: &Slot| slot.requests > 0;
+        slots::shift(
+            &mut self.width_secs,
+            &mut self.slots,
+            by.as_secs(),
+            keep,
+            Slot::merge,
+        );
     }
 
     /// Adds `other`'s slots, at the coarser of the two widths.
@@ -163,35 +161,12 @@ impl Timeline {
     /// The slot for a request started `secs` after the span's start, growing the timeline (and
     /// coarsening it past [`MAX_SLOTS`]) as needed.
     fn slot_mut(&mut self, secs: u64) -> &mut Slot {
-        let mut index = secs / self.width_secs;
-        while index >= MAX_SLOTS as u64 {
-            self.coarsen();
-            index = secs / self.width_secs;
-        }
-        let index = index as usize;
-        if index >= self.slots.len() {
-            if index >= self.slots.capacity() {
-                // Amortised like `Vec` growth, but never past the maximum number of slots.
-                let target = (self.slots.capacity() * 2).clamp(index + 1, MAX_SLOTS);
-                self.slots.reserve_exact(target - self.slots.len());
-            }
-            self.slots.resize_with(index + 1, Slot::default);
-        }
-        &mut self.slots[index]
+        slots::slot_mut(&mut self.width_secs, &mut self.slots, secs, Slot::merge)
     }
 
     /// Doubles the slot width, merging each pair of adjacent slots.
     fn coarsen(&mut self) {
-        self.width_secs *= 2;
-        let len = self.slots.len().div_ceil(2);
-        for i in 0..len {
-            let mut merged = std::mem::take(&mut self.slots[2 * i]);
-            if let Some(next) = self.slots.get_mut(2 * i + 1) {
-                merged.merge(&std::mem::take(next));
-            }
-            self.slots[i] = merged;
-        }
-        self.slots.truncate(len);
+        slots::coarsen(&mut self.width_secs, &mut self.slots, Slot::merge);
     }
 }
 

@@ -7,6 +7,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::latencies::nanos;
+use super::slots;
 use super::timeline::MAX_SLOTS;
 use super::InvalidRecord;
 
@@ -105,17 +106,14 @@ impl Users {
 
     /// Moves every slot `by` later (to the whole second).
     pub fn shift(&mut self, by: Duration) {
-        if by.as_secs() == 0 {
-            return;
-        }
-        let slots = std::mem::take(&mut self.user_ns);
-        let width = self.width_secs;
-        for (index, n) in slots.into_iter().enumerate() {
-            if n > 0 {
-                let slot = self.slot_mut((index as u64 * width).saturating_add(by.as_secs()));
-                *slot = slot.saturating_add(n);
-            }
-        }
+        let keep = |&n: &u64| n > 0;
+        slots::shift(
+            &mut self.width_secs,
+            &mut self.user_ns,
+            by.as_secs(),
+            keep,
+            add,
+        );
     }
 
     /// Adds users that ran side by side with these (another shard of the same case), at the
@@ -155,28 +153,17 @@ impl Users {
 
     /// The slot for offset `secs`, growing (and coarsening past [`MAX_SLOTS`]) as needed.
     fn slot_mut(&mut self, secs: u64) -> &mut u64 {
-        let mut index = secs / self.width_secs;
-        while index >= MAX_SLOTS as u64 {
-            self.coarsen();
-            index = secs / self.width_secs;
-        }
-        let index = index as usize;
-        if index >= self.user_ns.len() {
-            self.user_ns.resize(index + 1, 0);
-        }
-        &mut self.user_ns[index]
+        slots::slot_mut(&mut self.width_secs, &mut self.user_ns, secs, add)
     }
 
     /// Doubles the slot width, adding each pair of adjacent slots.
     fn coarsen(&mut self) {
-        self.width_secs *= 2;
-        let merged: Vec<u64> = self
-            .user_ns
-            .chunks(2)
-            .map(|pair| pair.iter().fold(0u64, |a, &b| a.saturating_add(b)))
-            .collect();
-        self.user_ns = merged;
+        slots::coarsen(&mut self.width_secs, &mut self.user_ns, add);
     }
+}
+
+fn add(slot: &mut u64, more: &u64) {
+    *slot = slot.saturating_add(*more);
 }
 
 #[cfg(test)]
