@@ -21,7 +21,7 @@ pub use target::{plan_target, TargetPlan, TargetProcess};
 
 use crate::data::{DataSet, Order};
 use crate::fixtures::Fixtures;
-use crate::suite::suggest::nearest;
+use crate::suite::suggest::Suggestion;
 use crate::suite::{
     check_tag, Adaptive, CaseSpec, FixtureScope, Json, Span, Spanned, SuiteError, SuiteSource,
     SuiteSpec, YamlError,
@@ -383,11 +383,13 @@ fn plan_uses(table: &FixtureTable, case: &CaseSpec) -> Result<Vec<Arc<FixturePla
             }
             table.get(name.as_str()).cloned().ok_or_else(|| {
                 let known: Vec<&str> = table.keys().map(String::as_str).collect();
-                let hint = match nearest(name, &known) {
-                    Some(best) => format!(", did you mean `{best}`?"),
-                    None if known.is_empty() => "; the suite declares no `fixtures`".to_string(),
-                    None => format!("; declared: {}", known.join(", ")),
-                };
+                let hint = Suggestion::of(name, &known).or_else(|| {
+                    if known.is_empty() {
+                        "; the suite declares no `fixtures`".to_string()
+                    } else {
+                        format!("; declared: {}", known.join(", "))
+                    }
+                });
                 (
                     name.span,
                     format!("unknown fixture `{}`{hint}", name.as_str()),
