@@ -8,7 +8,7 @@
 
 pub mod de;
 mod error;
-mod load;
+mod files;
 mod model;
 pub mod node;
 mod raw;
@@ -22,7 +22,7 @@ mod values;
 pub mod yaml;
 
 pub use error::{Located, SuiteError, YamlError};
-pub use load::{discover, load_file, parse_str, SuiteSource};
+pub use files::{discover, load_file, parse_str, SuiteSource};
 pub use model::*;
 pub use node::Node;
 pub use raw::{fields_of, Raw};
