@@ -2,9 +2,11 @@
 //! through which every YAML file is read.
 //!
 //! The model types are plain serde types with `deny_unknown_fields`, so a typo is an error with
-//! a location. Checks that span several fields (which keys a case kind needs) happen in
-//! [`crate::plan`]. [`yaml`] parses text into a [`Node`] tree that keeps every position, and
-//! [`de`] reads typed values from it with errors at the exact node at fault.
+//! a location. A case's kind-specific keys are kept apart as [`KindSettings`] and read by that
+//! kind's own settings type (the kind registry in `exec`) while [`crate::plan`] plans the suite;
+//! checks that span several fields happen there too. [`yaml`] parses text into a [`Node`] tree
+//! that keeps every position, and [`de`] reads typed values from it with errors at the exact
+//! node at fault.
 
 pub mod de;
 mod error;
