@@ -5,8 +5,9 @@
 use std::io;
 use std::time::Duration;
 
+use super::markup::escape;
 use super::meta::RunInfo;
-use super::svg::{self, escape, Bar, Frame, Line, Rule};
+use super::svg::{self, Bar, Frame, Line, Rule};
 use super::{text, Report};
 use crate::record::{ResourceSlot, Resources, Series, Timeline, Users};
 use crate::results::{CaseResult, Status};

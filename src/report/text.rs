@@ -486,20 +486,26 @@ fn outcome(outcome: Outcome) -> &'static str {
     }
 }
 
-/// Rows as aligned columns: the first left-aligned, the rest right-aligned.
-fn table<const N: usize>(rows: &[[String; N]]) -> String {
-    let mut widths = [0usize; N];
+/// Rows as aligned columns, two spaces apart: the first left-aligned (names), the rest
+/// right-aligned (numbers); no line ends in spaces. The one padder of the text reports.
+pub(crate) fn table<R: AsRef<[String]>>(rows: &[R]) -> String {
+    let mut widths: Vec<usize> = Vec::new();
     for row in rows {
+        let row = row.as_ref();
+        if widths.len() < row.len() {
+            widths.resize(row.len(), 0);
+        }
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.chars().count());
         }
     }
     rows.iter()
         .map(|row| {
-            row.iter()
-                .zip(widths)
+            row.as_ref()
+                .iter()
+                .zip(&widths)
                 .enumerate()
-                .map(|(i, (c, w))| {
+                .map(|(i, (c, &w))| {
                     if i == 0 {
                         format!("{c:<w$}")
                     } else {
