@@ -2,7 +2,7 @@
 //!
 //! Suites of cases live in YAML under `suites/`, NFR bounds in `thresholds.yaml`; each case runs
 //! as a `cargo test` trial (`tests/perf.rs` is [`run_harness`] or a [`Harness`]). The code is laid
-//! out as the data flows, and each module imports only those before it:
+//! out as the data flows, and the imports between modules form no cycle:
 //!
 //! - [`suite`]: the YAML model and the one front door every YAML file goes through (exact
 //!   positions in every error); [`thresholds`]: the bounds and the rule that sets each;

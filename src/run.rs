@@ -21,11 +21,11 @@ use crate::verdict::{
 };
 
 mod baseline;
-mod load;
+mod inputs;
 
 pub use crate::target::FrontEnd;
 pub use baseline::{Baseline, BASELINE_DIR_VAR, BASELINE_VAR, SAVE_BASELINE_VAR};
-pub use load::{load, unmatched_rules, Config, Loaded, PROFILE_VAR, TAGS_VAR};
+pub use inputs::{load, unmatched_rules, Config, Loaded, PROFILE_VAR, TAGS_VAR};
 
 /// The confidence of regression comparisons when no rule sets `confidence`.
 pub const DEFAULT_REGRESSION_CONFIDENCE: f64 = 0.95;

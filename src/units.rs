@@ -1,5 +1,6 @@
 //! Formatting and serialising the numbers results carry: durations read as people read
-//! latencies, and written to result files as whole nanoseconds.
+//! latencies, sizes as people write them, and durations written to result files as whole
+//! nanoseconds.
 
 use std::time::Duration;
 
@@ -20,6 +21,27 @@ pub fn format_duration(d: Duration) -> String {
     } else {
         format!("{:.2}s", nanos as f64 / 1e9)
     }
+}
+
+/// Formats a size in bytes the way users write one in `thresholds.yaml`: the largest binary unit
+/// it reaches, at most two decimals, no space (`812B`, `64KiB`, `143.23MiB`, `1.5GiB`). Measured
+/// sizes and bounds read alike (`rss_max 120MiB > bound 64MiB`), and either can be pasted back
+/// as a bound. A negative size (shrinking memory) keeps its sign.
+pub fn format_bytes(bytes: f64) -> String {
+    const UNITS: [(&str, f64); 4] = [
+        ("GiB", 1024.0 * 1024.0 * 1024.0),
+        ("MiB", 1024.0 * 1024.0),
+        ("KiB", 1024.0),
+        ("B", 1.0),
+    ];
+    let size = bytes.abs();
+    let (unit, scale) = UNITS
+        .into_iter()
+        .find(|(_, scale)| size >= *scale)
+        .unwrap_or(("B", 1.0));
+    let value = (size / scale * 100.0).round() / 100.0;
+    let sign = if bytes < 0.0 && value > 0.0 { "-" } else { "" };
+    format!("{sign}{value}{unit}")
 }
 
 /// Durations as whole nanoseconds, the unit every result file uses (serde's default for
@@ -114,5 +136,18 @@ mod tests {
         assert_eq!(format_duration(Duration::from_micros(850)), "850us");
         assert_eq!(format_duration(Duration::from_micros(12_340)), "12.3ms");
         assert_eq!(format_duration(Duration::from_millis(1500)), "1.50s");
+    }
+
+    #[test]
+    fn formats_sizes_as_users_write_them() {
+        const MIB: f64 = 1024.0 * 1024.0;
+        assert_eq!(format_bytes(812.0), "812B");
+        assert_eq!(format_bytes(0.0), "0B");
+        assert_eq!(format_bytes(64.0 * 1024.0), "64KiB");
+        assert_eq!(format_bytes(512.0 * MIB), "512MiB");
+        assert_eq!(format_bytes(143.234 * MIB), "143.23MiB");
+        assert_eq!(format_bytes(1536.0 * MIB), "1.5GiB");
+        assert_eq!(format_bytes(-3.2 * MIB), "-3.2MiB");
+        assert_eq!(format_bytes(-0.001), "0B");
     }
 }

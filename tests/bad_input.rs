@@ -186,3 +186,27 @@ fn two_files_with_one_suite_name_are_an_error_and_a_named_thresholds_file_must_e
     );
     assert!(error.contains("a.yaml"), "{error}");
 }
+
+#[test]
+fn every_error_of_a_suite_is_reported_at_once_each_at_its_place() {
+    let suite = "suite: s\ncases:\n  - name: a\n    kind: soak\n    request: { path: / }\n  \
+                 - name: b\n    kind: sequential\n    iterations: 3\n    size: 10\n    \
+                 request: { path: / }\n  - name: c\n    kind: sequential\n    iterations: 1\n    \
+                 use: [login]\n    request: { path: / }\n";
+    let e = load_error(suite, "");
+    let lines: Vec<&str> = e.lines().collect();
+    assert_eq!(lines.len(), 3, "{e}");
+    assert!(
+        lines[0].contains("bad.yaml:4:11: cases[0].kind: unknown kind `soak`"),
+        "{e}"
+    );
+    assert!(
+        lines[1].contains("bad.yaml:9:5:")
+            && lines[1].contains("`size` does not apply to kind `sequential`"),
+        "{e}"
+    );
+    assert!(
+        lines[2].contains("bad.yaml:14:11: case `c`: unknown fixture `login`"),
+        "{e}"
+    );
+}

@@ -6,7 +6,7 @@
 //! set within a request sees the same row. The user-facing description is in
 //! `docs/templates.md`.
 
-mod load;
+mod read;
 
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
@@ -105,7 +105,7 @@ impl DataSet {
     /// numbers JSON would not accept such as `007` or `+44 20` (so zip codes and phone numbers
     /// keep their digits) or integers too large for 64 bits.
     pub fn load(name: &str, path: &Path, order: Order, seed: u64) -> Result<DataSet, DataError> {
-        let (rows, columns) = load::read(name, path)?;
+        let (rows, columns) = read::read(name, path)?;
         let permutation: Arc<[usize]> = match order {
             Order::Shuffle => {
                 let mut indices: Vec<usize> = (0..rows.len()).collect();

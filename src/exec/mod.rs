@@ -1,7 +1,7 @@
 //! Execution: runs a [`CasePlan`] against a [`Target`] and records what it measured.
 //!
-//! Each case kind is one file here with its settings type (`from_spec`) and its `run`; adding a
-//! kind means adding a file with its settings and run, a [`Kind`] variant and a line in the registry.
+//! Each case kind is one file here with its `Settings`, its plan's `read` and its `run`; adding a
+//! kind means a file, a [`Kind`] variant, a registry line and an arm in each `match` on [`Kind`].
 
 mod body;
 mod burst;

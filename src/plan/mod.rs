@@ -21,7 +21,7 @@ pub use target::{plan_target, TargetPlan, TargetProcess};
 
 use crate::data::{DataSet, Order};
 use crate::fixtures::Fixtures;
-use crate::suite::suggest::nearest;
+use crate::suite::suggest::Suggestion;
 use crate::suite::{
     check_tag, Adaptive, CaseSpec, FixtureScope, Json, Span, Spanned, SuiteError, SuiteSource,
     SuiteSpec, YamlError,
@@ -173,19 +173,30 @@ pub fn plan_suite<K: KindPlan>(
             .map_or(Span::UNKNOWN, |(_, value)| value.span);
         at.error(span, None, message)
     })?;
+    // Past here every fixture and every case is planned even after an error, so that all of
+    // them are reported at once; the fixtures first, since a case names them.
+    let mut problems = Vec::new();
     let mut table = FixtureTable::new();
     for (fixture_name, fixture) in &spec.fixtures {
-        let plan = plan_fixture(&name, fixture_name, fixture, &spec, &scope, fixtures)
-            .map_err(|(span, msg)| at.error(span, None, msg))?;
-        table.insert(fixture_name.clone(), Arc::new(plan));
+        match plan_fixture(&name, fixture_name, fixture, &spec, &scope, fixtures) {
+            Ok(plan) => {
+                table.insert(fixture_name.clone(), Arc::new(plan));
+            }
+            Err((span, message)) => problems.push(at.located(span, None, message)),
+        }
     }
+    if let Some(error) = SuiteError::of_all(problems) {
+        return Err(error);
+    }
+    let mut problems = Vec::new();
     let scope = Arc::new(scope);
     let mut seen = BTreeSet::new();
     let mut cases = Vec::with_capacity(spec.cases.len());
     for (index, case) in spec.cases.iter().enumerate() {
         if !seen.insert(case.name.as_str()) {
             let message = format!("case `{}` appears twice in the suite", case.name.as_str());
-            return Err(at.error(case.name.span, None, message));
+            problems.push(at.located(case.name.span, None, message));
+            continue;
         }
         let context = SuiteContext {
             at: &at,
@@ -198,10 +209,18 @@ pub fn plan_suite<K: KindPlan>(
             seed,
             target: &target,
         };
-        let kind = kind_of(case, &source.origin, index).map_err(SuiteError::Invalid)?;
-        cases.push(Arc::new(plan_case(&context, case, kind)?));
+        let planned = kind_of(case, &source.origin, index)
+            .map_err(SuiteError::Invalid)
+            .and_then(|kind| plan_case(&context, case, kind));
+        match planned {
+            Ok(plan) => cases.push(Arc::new(plan)),
+            Err(error) => problems.extend_from_slice(error.all()),
+        }
     }
-    Ok(SuitePlan { name, cases })
+    match SuiteError::of_all(problems) {
+        Some(error) => Err(error),
+        None => Ok(SuitePlan { name, cases }),
+    }
 }
 
 /// What every case of a suite is planned against.
@@ -383,11 +402,13 @@ fn plan_uses(table: &FixtureTable, case: &CaseSpec) -> Result<Vec<Arc<FixturePla
             }
             table.get(name.as_str()).cloned().ok_or_else(|| {
                 let known: Vec<&str> = table.keys().map(String::as_str).collect();
-                let hint = match nearest(name, &known) {
-                    Some(best) => format!(", did you mean `{best}`?"),
-                    None if known.is_empty() => "; the suite declares no `fixtures`".to_string(),
-                    None => format!("; declared: {}", known.join(", ")),
-                };
+                let hint = Suggestion::of(name, &known).or_else(|| {
+                    if known.is_empty() {
+                        "; the suite declares no `fixtures`".to_string()
+                    } else {
+                        format!("; declared: {}", known.join(", "))
+                    }
+                });
                 (
                     name.span,
                     format!("unknown fixture `{}`{hint}", name.as_str()),
@@ -404,11 +425,15 @@ struct At<'a> {
 
 impl At<'_> {
     fn error(&self, span: Span, case: Option<&str>, message: impl Into<String>) -> SuiteError {
+        SuiteError::Invalid(self.located(span, case, message))
+    }
+
+    fn located(&self, span: Span, case: Option<&str>, message: impl Into<String>) -> YamlError {
         let message = match case {
             Some(c) => format!("case `{c}`: {}", message.into()),
             None => message.into(),
         };
-        SuiteError::Invalid(YamlError::new(self.origin, span, message))
+        YamlError::new(self.origin, span, message)
     }
 }
 

@@ -7,7 +7,7 @@ use super::request::{plan_request, FieldError, RequestPlan};
 use crate::checks::{Check, CheckSpec, StatusExpect};
 use crate::extract::Extractor;
 use crate::fixtures::{Fixtures, RustSetup};
-use crate::suite::suggest::nearest;
+use crate::suite::suggest::Suggestion;
 use crate::suite::{
     ExtractSpec, FixtureScope, FixtureSpec, RequestSpec, Spanned, StepSpec, SuiteSpec,
 };
@@ -142,13 +142,13 @@ pub fn plan_fixture(
             }
             let setup = fixtures.setup(rust_name).ok_or_else(|| {
                 let known = fixtures.setup_names();
-                let hint = match nearest(rust_name, &known) {
-                    Some(best) => format!(", did you mean `{best}`?"),
-                    None if known.is_empty() => {
+                let hint = Suggestion::of(rust_name, &known).or_else(|| {
+                    if known.is_empty() {
                         "; none are registered (Harness::setup)".to_string()
+                    } else {
+                        format!("; registered: {}", known.join(", "))
                     }
-                    None => format!("; registered: {}", known.join(", ")),
-                };
+                });
                 (
                     rust_name.span,
                     format!(

@@ -12,6 +12,7 @@ mod latencies;
 mod recorded;
 mod resources;
 mod series;
+mod slots;
 mod stages;
 mod timeline;
 mod users;
@@ -24,8 +25,9 @@ pub use latencies::SIGNIFICANT_DIGITS;
 pub use recorded::{Recorded, Schedule};
 pub use resources::{ResourceSlot, Resources};
 pub use series::Series;
+pub use slots::MAX_SLOTS;
 pub use stages::StageSlot;
-pub use timeline::{Slot, Timeline, MAX_SLOTS};
+pub use timeline::{Slot, Timeline};
 pub use users::Users;
 
 /// The layout version of serialized records; bumped whenever a reader of the old layout would

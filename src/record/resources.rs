@@ -1,6 +1,7 @@
-//! The managed target's CPU and memory over a case: one sample a second, bounded like the
-//! [`super::Timeline`] (at most [`MAX_SLOTS`] slots, whose width doubles as pairs merge), so a
-//! day-long soak holds a few hundred kilobytes; mergeable by time offset; serializable.
+//! The managed target's CPU and memory over a case: one sample a second, in the per-second
+//! series the [`super::Timeline`] uses ([`super::slots`]: at most [`super::MAX_SLOTS`] slots,
+//! whose width doubles as pairs merge), so a day-long soak holds a few hundred kilobytes;
+//! mergeable by time offset; serializable.
 //!
 //! Memory growth is the least-squares slope of resident memory over the steady part of the span:
 //! the first fifth of it, at most [`WARM_UP_CAP`], is left out as warm-up (allocator arenas,
@@ -10,8 +11,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-/// The most slots a record holds; past it the slot width doubles.
-pub const MAX_SLOTS: usize = 4096;
+use super::slots::{SlotValue, Slots};
 
 /// The longest warm-up left out of the growth estimate; also the whole warm-up of a span of
 /// 150 s or more (a fifth of it, below that).
@@ -22,12 +22,11 @@ pub const WARM_UP_CAP: Duration = Duration::from_secs(30);
 pub const MIN_GROWTH_SLOTS: usize = 3;
 
 /// A process's CPU and resident memory, sampled over a case.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct Resources {
-    /// Seconds per slot: a power of two.
-    width_secs: u64,
     /// Slot `i` covers `[i * width, (i + 1) * width)` from the sampling's start.
-    slots: Vec<ResourceSlot>,
+    slots: Slots<ResourceSlot>,
 }
 
 /// The samples that fell into one slot of a [`Resources`] record.
@@ -42,15 +41,6 @@ pub struct ResourceSlot {
     rss_max: u64,
 }
 
-impl Default for Resources {
-    fn default() -> Self {
-        Resources {
-            width_secs: 1,
-            slots: Vec::new(),
-        }
-    }
-}
-
 impl Resources {
     /// Adds a sample taken `offset` after sampling started: CPU use over the time since the
     /// previous sample, in percent of one core, and resident memory at that instant.
@@ -60,7 +50,7 @@ impl Resources {
         } else {
             0.0
         };
-        let slot = self.slot_mut(offset.as_secs());
+        let slot = self.slots.slot_mut(offset.as_secs());
         slot.samples += 1;
         slot.cpu_sum += cpu;
         slot.cpu_max = slot.cpu_max.max(cpu);
@@ -70,19 +60,12 @@ impl Resources {
 
     /// Adds `other`'s samples at their time offsets, at the coarser of the two widths.
     pub fn merge(&mut self, other: &Resources) {
-        while self.width_secs < other.width_secs {
-            self.coarsen();
-        }
-        for (index, slot) in other.slots.iter().enumerate() {
-            if slot.samples > 0 {
-                self.slot_mut(index as u64 * other.width_secs).merge(slot);
-            }
-        }
+        self.slots.merge(&other.slots);
     }
 
     /// How long each slot is: one second, doubled as often as the span needed.
     pub fn width(&self) -> Duration {
-        Duration::from_secs(self.width_secs)
+        self.slots.width()
     }
 
     /// Number of slots, from the start to the last slot with a sample.
@@ -97,15 +80,12 @@ impl Resources {
 
     /// Number of samples taken.
     pub fn samples(&self) -> u64 {
-        self.slots.iter().map(|s| s.samples).sum()
+        self.slots.as_slice().iter().map(|s| s.samples).sum()
     }
 
     /// Each slot with its start offset, in time order, empty ones included.
     pub fn iter(&self) -> impl Iterator<Item = (Duration, &ResourceSlot)> + '_ {
-        self.slots
-            .iter()
-            .enumerate()
-            .map(|(i, slot)| (Duration::from_secs(i as u64 * self.width_secs), slot))
+        self.slots.iter()
     }
 
     /// Highest CPU use of any sample, in percent of one core; `None` without samples.
@@ -132,9 +112,9 @@ impl Resources {
     /// sampled span, at most [`WARM_UP_CAP`]. `None` with fewer than [`MIN_GROWTH_SLOTS`]
     /// sampled slots after it.
     pub fn rss_growth(&self) -> Option<f64> {
-        let span = self.slots.len() as f64 * self.width_secs as f64;
+        let width = self.slots.width_secs() as f64;
+        let span = self.slots.len() as f64 * width;
         let warm_up = (span * 0.2).min(WARM_UP_CAP.as_secs_f64());
-        let width = self.width_secs as f64;
         let points: Vec<(f64, f64, f64)> = self
             .iter()
             .filter(|(start, slot)| slot.samples > 0 && start.as_secs_f64() >= warm_up)
@@ -163,36 +143,7 @@ impl Resources {
     }
 
     fn sampled(&self) -> impl Iterator<Item = &ResourceSlot> + '_ {
-        self.slots.iter().filter(|s| s.samples > 0)
-    }
-
-    /// The slot for a sample taken `secs` after the start, growing the record (and coarsening
-    /// it past [`MAX_SLOTS`]) as needed.
-    fn slot_mut(&mut self, secs: u64) -> &mut ResourceSlot {
-        let mut index = secs / self.width_secs;
-        while index >= MAX_SLOTS as u64 {
-            self.coarsen();
-            index = secs / self.width_secs;
-        }
-        let index = index as usize;
-        if index >= self.slots.len() {
-            self.slots.resize(index + 1, ResourceSlot::default());
-        }
-        &mut self.slots[index]
-    }
-
-    /// Doubles the slot width, merging each pair of adjacent slots.
-    fn coarsen(&mut self) {
-        self.width_secs *= 2;
-        let len = self.slots.len().div_ceil(2);
-        for i in 0..len {
-            let mut merged = self.slots[2 * i];
-            if let Some(next) = self.slots.get(2 * i + 1) {
-                merged.merge(next);
-            }
-            self.slots[i] = merged;
-        }
-        self.slots.truncate(len);
+        self.slots.as_slice().iter().filter(|s| s.is_recorded())
     }
 }
 
@@ -221,6 +172,12 @@ impl ResourceSlot {
     pub fn rss_max(&self) -> Option<u64> {
         (self.samples > 0).then_some(self.rss_max)
     }
+}
+
+impl SlotValue for ResourceSlot {
+    fn is_recorded(&self) -> bool {
+        self.samples > 0
+    }
 
     fn merge(&mut self, other: &ResourceSlot) {
         self.samples += other.samples;
@@ -234,6 +191,7 @@ impl ResourceSlot {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::record::MAX_SLOTS;
 
     const MIB: u64 = 1024 * 1024;
 

@@ -7,6 +7,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::latencies::nanos;
+use super::slots::SlotValue;
 use super::timeline::Slot;
 use super::InvalidRecord;
 

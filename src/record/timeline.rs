@@ -1,28 +1,22 @@
 //! The per-second timeline of one series: what each second of the measured span saw.
 //!
 //! Requests land in the slot of their start offset (send time from the span's start), so
-//! concurrent tasks may record out of order. A slot is one second wide until the span would need
-//! more than [`MAX_SLOTS`] of them; then the width doubles and adjacent slots merge, as often as
-//! needed, so a day-long soak keeps at most 4096 slots of 32 s. The width is therefore always the
-//! smallest power of two of seconds that fits the latest start seen, which makes merging exact:
-//! two timelines merge at the coarser width of the two.
+//! concurrent tasks may record out of order. The slots grow, coarsen and merge as every
+//! per-second series does ([`super::slots`]): a day-long soak keeps at most [`MAX_SLOTS`] slots
+//! of 32 s, and two timelines merge exactly, at the coarser width of the two.
 
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
 use super::buckets::Buckets;
-
-/// The most slots a timeline holds; past it the slot width doubles.
-pub const MAX_SLOTS: usize = 4096;
+use super::slots::{ShapeDefect, SlotValue, Slots, MAX_SLOTS};
 
 /// Requests per slot of the measured span.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct Timeline {
-    /// Seconds per slot: a power of two.
-    width_secs: u64,
-    /// Slot `i` covers `[i * width, (i + 1) * width)` from the span's start.
-    slots: Vec<Slot>,
+    slots: Slots<Slot>,
 }
 
 /// What one slot of the timeline saw.
@@ -38,58 +32,32 @@ pub struct Slot {
     latencies: Buckets,
 }
 
-impl Default for Timeline {
-    fn default() -> Self {
-        Timeline {
-            width_secs: 1,
-            slots: Vec::new(),
-        }
-    }
-}
-
 impl Timeline {
     /// Counts a successful request started at `start` that took `nanos`.
     pub(crate) fn record_ok(&mut self, start: Duration, nanos: u64, bytes: u64) {
-        self.slot_mut(start.as_secs()).add_ok(nanos, bytes);
+        self.slots.slot_mut(start.as_secs()).add_ok(nanos, bytes);
     }
 
     /// Counts a failed request started at `start`.
     pub(crate) fn record_error(&mut self, start: Duration, bytes: u64) {
-        self.slot_mut(start.as_secs()).add_error(bytes);
+        self.slots.slot_mut(start.as_secs()).add_error(bytes);
     }
 
     /// Moves every slot `by` later (to the whole second: a slot's requests keep their slot,
     /// which starts `by`'s whole seconds later), coarsening if the span grows past the
     /// maximum number of slots.
     pub(crate) fn shift(&mut self, by: Duration) {
-        if by.as_secs() == 0 {
-            return;
-        }
-        let slots = std::mem::take(&mut self.slots);
-        let width = self.width_secs;
-        for (index, slot) in slots.iter().enumerate() {
-            if slot.requests > 0 {
-                let start = (index as u64 * width).saturating_add(by.as_secs());
-                self.slot_mut(start).merge(slot);
-            }
-        }
+        self.slots.shift(by.as_secs());
     }
 
     /// Adds `other`'s slots, at the coarser of the two widths.
     pub(crate) fn merge(&mut self, other: &Timeline) {
-        while self.width_secs < other.width_secs {
-            self.coarsen();
-        }
-        for (index, slot) in other.slots.iter().enumerate() {
-            if slot.requests > 0 {
-                self.slot_mut(index as u64 * other.width_secs).merge(slot);
-            }
-        }
+        self.slots.merge(&other.slots);
     }
 
     /// How long each slot is: one second, doubled as often as the span needed.
     pub fn width(&self) -> Duration {
-        Duration::from_secs(self.width_secs)
+        self.slots.width()
     }
 
     /// Number of slots, from the span's start to the last slot with a request.
@@ -105,10 +73,7 @@ impl Timeline {
     /// Each slot with its start offset, in time order; slots in which nothing started are
     /// included (a stalled second is worth seeing).
     pub fn iter(&self) -> impl Iterator<Item = (Duration, &Slot)> + '_ {
-        self.slots
-            .iter()
-            .enumerate()
-            .map(|(i, slot)| (Duration::from_secs(i as u64 * self.width_secs), slot))
+        self.slots.iter()
     }
 
     /// The slots that start in `[from, to)` from the span's start, merged into one: what a part
@@ -125,13 +90,19 @@ impl Timeline {
 
     /// Heap bytes held.
     pub fn heap_bytes(&self) -> usize {
-        self.slots.capacity() * std::mem::size_of::<Slot>()
-            + self.slots.iter().map(Slot::heap_bytes).sum::<usize>()
+        self.slots.heap_bytes()
+            + self
+                .slots
+                .as_slice()
+                .iter()
+                .map(Slot::heap_bytes)
+                .sum::<usize>()
     }
 
     /// Totals over all slots: (requests, ok, errors, bytes); for consistency checks.
     pub(crate) fn totals(&self) -> (u64, u64, u64, u64) {
-        self.slots.iter().fold((0, 0, 0, 0), |(r, o, e, b), s| {
+        let slots = self.slots.as_slice().iter();
+        slots.fold((0, 0, 0, 0), |(r, o, e, b), s| {
             (
                 r.saturating_add(s.requests),
                 o.saturating_add(s.ok),
@@ -143,55 +114,20 @@ impl Timeline {
 
     /// Why this timeline could not have been recorded, if so.
     pub(crate) fn defect(&self) -> Option<String> {
-        if !self.width_secs.is_power_of_two() {
-            return Some(format!(
-                "timeline width {} s is not a power of two",
-                self.width_secs
-            ));
+        match self.slots.shape_defect() {
+            Some(ShapeDefect::Width(width)) => {
+                return Some(format!("timeline width {width} s is not a power of two"))
+            }
+            Some(ShapeDefect::TooMany(len)) => {
+                return Some(format!(
+                    "timeline has {len} slots, at most {MAX_SLOTS} expected"
+                ))
+            }
+            None => {}
         }
-        if self.slots.len() > MAX_SLOTS {
-            return Some(format!(
-                "timeline has {} slots, at most {MAX_SLOTS} expected",
-                self.slots.len()
-            ));
-        }
-        self.slots.iter().enumerate().find_map(|(i, s)| {
+        self.slots.as_slice().iter().enumerate().find_map(|(i, s)| {
             (!s.adds_up()).then(|| format!("timeline slot {i}: counts do not add up"))
         })
-    }
-
-    /// The slot for a request started `secs` after the span's start, growing the timeline (and
-    /// coarsening it past [`MAX_SLOTS`]) as needed.
-    fn slot_mut(&mut self, secs: u64) -> &mut Slot {
-        let mut index = secs / self.width_secs;
-        while index >= MAX_SLOTS as u64 {
-            self.coarsen();
-            index = secs / self.width_secs;
-        }
-        let index = index as usize;
-        if index >= self.slots.len() {
-            if index >= self.slots.capacity() {
-                // Amortised like `Vec` growth, but never past the maximum number of slots.
-                let target = (self.slots.capacity() * 2).clamp(index + 1, MAX_SLOTS);
-                self.slots.reserve_exact(target - self.slots.len());
-            }
-            self.slots.resize_with(index + 1, Slot::default);
-        }
-        &mut self.slots[index]
-    }
-
-    /// Doubles the slot width, merging each pair of adjacent slots.
-    fn coarsen(&mut self) {
-        self.width_secs *= 2;
-        let len = self.slots.len().div_ceil(2);
-        for i in 0..len {
-            let mut merged = std::mem::take(&mut self.slots[2 * i]);
-            if let Some(next) = self.slots.get_mut(2 * i + 1) {
-                merged.merge(&std::mem::take(next));
-            }
-            self.slots[i] = merged;
-        }
-        self.slots.truncate(len);
     }
 }
 
@@ -281,8 +217,14 @@ impl Slot {
     pub(crate) fn heap_bytes(&self) -> usize {
         self.latencies.heap_bytes()
     }
+}
 
-    pub(crate) fn merge(&mut self, other: &Slot) {
+impl SlotValue for Slot {
+    fn is_recorded(&self) -> bool {
+        self.requests > 0
+    }
+
+    fn merge(&mut self, other: &Slot) {
         self.requests += other.requests;
         self.ok += other.ok;
         self.errors += other.errors;
@@ -367,7 +309,7 @@ mod tests {
         t.record_ok(Duration::from_secs(86_400), ms(3), 0);
         assert_eq!(t.width(), Duration::from_secs(32));
         assert_eq!(t.len(), 86_400 / 32 + 1);
-        assert!(t.slots.capacity() <= MAX_SLOTS);
+        assert!(t.slots.heap_bytes() <= MAX_SLOTS * std::mem::size_of::<Slot>());
         let (r, o, e, _) = t.totals();
         assert_eq!((r, o, e), (MAX_SLOTS as u64 + 2, MAX_SLOTS as u64 + 1, 1));
         assert_eq!(t.iter().next().unwrap().1.ok(), 32);

@@ -4,21 +4,20 @@
 
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
+use serde::ser::SerializeStruct;
+use serde::{Deserialize, Serialize, Serializer};
 
 use super::latencies::nanos;
-use super::timeline::MAX_SLOTS;
+use super::slots::{ShapeDefect, SlotValue, Slots, MAX_SLOTS};
 use super::InvalidRecord;
 
 /// Virtual users per slot of the measured span, as user-nanoseconds. Slots are one second wide
-/// and double in width past [`MAX_SLOTS`], as the request timeline's do.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// and double in width past [`MAX_SLOTS`], as the request timeline's do ([`super::slots`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(try_from = "UsersFields")]
 pub struct Users {
-    /// Seconds per slot: a power of two.
-    width_secs: u64,
     /// Slot `i` covers `[i * width, (i + 1) * width)`: users times the nanoseconds they ran.
-    user_ns: Vec<u64>,
+    user_ns: Slots<u64>,
 }
 
 /// The serialized form, checked before it becomes [`Users`].
@@ -34,8 +33,7 @@ impl TryFrom<UsersFields> for Users {
 
     fn try_from(f: UsersFields) -> Result<Self, Self::Error> {
         let users = Users {
-            width_secs: f.width_secs,
-            user_ns: f.user_ns,
+            user_ns: Slots::from_parts(f.width_secs, f.user_ns),
         };
         match users.defect() {
             Some(why) => Err(InvalidRecord::Series(why)),
@@ -44,12 +42,25 @@ impl TryFrom<UsersFields> for Users {
     }
 }
 
-impl Default for Users {
-    fn default() -> Self {
-        Users {
-            width_secs: 1,
-            user_ns: Vec::new(),
-        }
+/// Written as [`UsersFields`] reads it: `width_secs` and `user_ns`.
+impl Serialize for Users {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = serializer.serialize_struct("Users", 2)?;
+        fields.serialize_field("width_secs", &self.user_ns.width_secs())?;
+        fields.serialize_field("user_ns", self.user_ns.as_slice())?;
+        fields.end()
+    }
+}
+
+/// A slot's user-nanoseconds; shards' add up (saturating: a count that large is meaningless
+/// anyway).
+impl SlotValue for u64 {
+    fn is_recorded(&self) -> bool {
+        *self > 0
+    }
+
+    fn merge(&mut self, other: &u64) {
+        *self = self.saturating_add(*other);
     }
 }
 
@@ -61,7 +72,7 @@ impl Users {
 
     /// How long each slot is.
     pub fn width(&self) -> Duration {
-        Duration::from_secs(self.width_secs)
+        self.user_ns.width()
     }
 
     /// Counts `users` running from `from` to `to` (offsets from the span's start).
@@ -71,111 +82,57 @@ impl Users {
         }
         let (mut at, end) = (nanos(from), nanos(to));
         // Grow (and coarsen) for the latest second first, so the slots below do not move.
-        self.slot_mut(end.saturating_sub(1) / 1_000_000_000);
+        self.user_ns.slot_mut(end.saturating_sub(1) / 1_000_000_000);
+        let width_ns = self.user_ns.width_secs().saturating_mul(1_000_000_000);
         while at < end {
-            let width_ns = self.width_secs.saturating_mul(1_000_000_000);
             let index = at / width_ns;
             let until = end.min(index.saturating_add(1).saturating_mul(width_ns));
-            let slot = self.slot_mut(at / 1_000_000_000);
-            *slot = slot.saturating_add(users.saturating_mul(until - at));
+            let slot = self.user_ns.slot_mut(at / 1_000_000_000);
+            slot.merge(&users.saturating_mul(until - at));
             at = until;
         }
     }
 
     /// The mean number of users in the slot holding offset `at`; 0 past the last slot.
     pub fn mean_at(&self, at: Duration) -> f64 {
-        let index = at.as_secs() / self.width_secs;
-        let width_ns = self.width_secs as f64 * 1e9;
-        usize::try_from(index)
-            .ok()
-            .and_then(|i| self.user_ns.get(i))
-            .map_or(0.0, |&n| n as f64 / width_ns)
+        let width_ns = self.user_ns.width_secs() as f64 * 1e9;
+        self.user_ns.get(at).map_or(0.0, |&n| n as f64 / width_ns)
     }
 
     /// Each slot's start offset with the mean number of users running in it, in time order.
     pub fn iter(&self) -> impl Iterator<Item = (Duration, f64)> + '_ {
-        let width_ns = self.width_secs as f64 * 1e9;
-        self.user_ns.iter().enumerate().map(move |(i, &n)| {
-            (
-                Duration::from_secs(i as u64 * self.width_secs),
-                n as f64 / width_ns,
-            )
-        })
+        let width_ns = self.user_ns.width_secs() as f64 * 1e9;
+        self.user_ns
+            .iter()
+            .map(move |(start, &n)| (start, n as f64 / width_ns))
     }
 
     /// Moves every slot `by` later (to the whole second).
     pub fn shift(&mut self, by: Duration) {
-        if by.as_secs() == 0 {
-            return;
-        }
-        let slots = std::mem::take(&mut self.user_ns);
-        let width = self.width_secs;
-        for (index, n) in slots.into_iter().enumerate() {
-            if n > 0 {
-                let slot = self.slot_mut((index as u64 * width).saturating_add(by.as_secs()));
-                *slot = slot.saturating_add(n);
-            }
-        }
+        self.user_ns.shift(by.as_secs());
     }
 
     /// Adds users that ran side by side with these (another shard of the same case), at the
     /// coarser of the two widths.
     pub fn merge(&mut self, other: &Users) {
-        while self.width_secs < other.width_secs {
-            self.coarsen();
-        }
-        for (index, &n) in other.user_ns.iter().enumerate() {
-            if n > 0 {
-                let slot = self.slot_mut(index as u64 * other.width_secs);
-                *slot = slot.saturating_add(n);
-            }
-        }
+        self.user_ns.merge(&other.user_ns);
     }
 
     /// Heap bytes held.
     pub fn heap_bytes(&self) -> usize {
-        self.user_ns.capacity() * std::mem::size_of::<u64>()
+        self.user_ns.heap_bytes()
     }
 
     /// Why this could not have been recorded, if so.
     fn defect(&self) -> Option<String> {
-        if !self.width_secs.is_power_of_two() {
-            return Some(format!(
-                "user counts' width {} s is not a power of two",
-                self.width_secs
-            ));
-        }
-        (self.user_ns.len() > MAX_SLOTS).then(|| {
-            format!(
-                "user counts have {} slots, at most {MAX_SLOTS} expected",
-                self.user_ns.len()
-            )
+        self.user_ns.shape_defect().map(|defect| match defect {
+            ShapeDefect::Width(width) => {
+                format!("user counts' width {width} s is not a power of two")
+            }
+            ShapeDefect::TooMany(len) => {
+                format!("user counts have {len} slots, at most {MAX_SLOTS} expected")
+            }
         })
-    }
-
-    /// The slot for offset `secs`, growing (and coarsening past [`MAX_SLOTS`]) as needed.
-    fn slot_mut(&mut self, secs: u64) -> &mut u64 {
-        let mut index = secs / self.width_secs;
-        while index >= MAX_SLOTS as u64 {
-            self.coarsen();
-            index = secs / self.width_secs;
-        }
-        let index = index as usize;
-        if index >= self.user_ns.len() {
-            self.user_ns.resize(index + 1, 0);
-        }
-        &mut self.user_ns[index]
-    }
-
-    /// Doubles the slot width, adding each pair of adjacent slots.
-    fn coarsen(&mut self) {
-        self.width_secs *= 2;
-        let merged: Vec<u64> = self
-            .user_ns
-            .chunks(2)
-            .map(|pair| pair.iter().fold(0u64, |a, &b| a.saturating_add(b)))
-            .collect();
-        self.user_ns = merged;
     }
 }
 

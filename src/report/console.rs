@@ -114,52 +114,26 @@ impl Report for Console {
         let mut header = vec!["case".to_string()];
         header.extend(columns.iter().map(|c| c.title().to_string()));
         header.push("verdict".into());
-        let rows: Vec<Vec<String>> = reports
-            .iter()
-            .flat_map(|r| {
-                let steps = r.steps.iter().chain(&r.names).map(|step| {
-                    let verdict = text::status(if step.verdict.passed() {
-                        Status::Pass
-                    } else {
-                        Status::Fail
-                    });
-                    row(format!("  {}", step.id), Some(&step.summary), verdict)
+        let rows = reports.iter().flat_map(|r| {
+            let steps = r.steps.iter().chain(&r.names).map(|step| {
+                let verdict = text::status(if step.verdict.passed() {
+                    Status::Pass
+                } else {
+                    Status::Fail
                 });
-                std::iter::once(row(
-                    r.id.clone(),
-                    r.summary.as_ref(),
-                    text::status(r.status()),
-                ))
-                .chain(steps)
-                .collect::<Vec<_>>()
-            })
-            .collect();
-        let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
-        for row in &rows {
-            for (w, cell) in widths.iter_mut().zip(row) {
-                *w = (*w).max(cell.chars().count());
-            }
-        }
+                row(format!("  {}", step.id), Some(&step.summary), verdict)
+            });
+            std::iter::once(row(
+                r.id.clone(),
+                r.summary.as_ref(),
+                text::status(r.status()),
+            ))
+            .chain(steps)
+            .collect::<Vec<_>>()
+        });
+        let table: Vec<Vec<String>> = std::iter::once(header).chain(rows).collect();
         writeln!(out, "\nloadgate summary")?;
-        let line = |cells: &[String]| {
-            cells
-                .iter()
-                .zip(&widths)
-                .enumerate()
-                .map(|(i, (c, &w))| {
-                    if i == 0 {
-                        format!("{c:<w$}")
-                    } else {
-                        format!("{c:>w$}")
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join("  ")
-        };
-        writeln!(out, "{}", line(&header))?;
-        for row in &rows {
-            writeln!(out, "{}", line(row).trim_end())?;
-        }
+        writeln!(out, "{}", text::table(&table))?;
         let causes: Vec<String> = reports
             .iter()
             .filter_map(|r| r.summary.as_ref().map(|s| (r, s)))

@@ -5,13 +5,14 @@
 use std::io;
 use std::time::Duration;
 
+use super::markup::escape;
 use super::meta::RunInfo;
-use super::svg::{self, escape, Bar, Frame, Line, Rule};
+use super::svg::{self, Bar, Frame, Line, Rule};
 use super::{text, Report};
 use crate::record::{ResourceSlot, Resources, Series, Timeline, Users};
 use crate::results::{CaseResult, Status};
 use crate::thresholds::{Limit, Metric};
-use crate::units::format_duration;
+use crate::units::{format_bytes, format_duration};
 
 /// Writes the HTML report; the run's facts head the page.
 #[derive(Debug, Clone, Copy)]
@@ -422,7 +423,7 @@ fn resource_charts(result: &CaseResult, resources: &Resources) -> String {
         }
     }
     let percent = |v: f64| format!("{v:.0}%");
-    let size = |v: f64| text::bytes(v);
+    let size = |v: f64| format_bytes(v);
     let cpu_frame = Frame {
         class: "target-cpu",
         title: "target CPU per second (% of one core)",

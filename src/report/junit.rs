@@ -6,6 +6,7 @@
 
 use std::io;
 
+use super::markup::{attribute, escape};
 use super::meta::RunInfo;
 use super::{text, Report};
 use crate::results::{CaseResult, Status};
@@ -94,7 +95,7 @@ fn write_case(
       <{element} message="{}" type="{}">{}</{element}>"#,
             attribute(message),
             text::status(status).to_lowercase(),
-            content(&text::failure_message(result))
+            escape(&text::failure_message(result))
         )?;
     }
     if let Some(summary) = &result.summary {
@@ -102,7 +103,7 @@ fn write_case(
         if undecided {
             said = format!("{}\n{said}", text::failure_message(result));
         }
-        write!(out, "\n      <system-out>{}</system-out>", content(&said))?;
+        write!(out, "\n      <system-out>{}</system-out>", escape(&said))?;
     }
     if element.is_some() || result.summary.is_some() || undecided {
         write!(out, "\n    ")?;
@@ -134,49 +135,9 @@ fn seconds(result: &CaseResult) -> f64 {
         .map_or(0.0, |s| s.elapsed.as_secs_f64())
 }
 
-/// Text for element content: markup escaped, characters XML 1.0 cannot hold replaced.
-fn content(text: &str) -> String {
-    escape(text, false)
-}
-
-/// Text for a double-quoted attribute: also quotes escaped, and line breaks kept as references
-/// (a parser turns literal ones into spaces).
-fn attribute(text: &str) -> String {
-    escape(text, true)
-}
-
-fn escape(text: &str, in_attribute: bool) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' if in_attribute => out.push_str("&quot;"),
-            '\'' if in_attribute => out.push_str("&apos;"),
-            '\n' if in_attribute => out.push_str("&#10;"),
-            '\r' if in_attribute => out.push_str("&#13;"),
-            '\t' if in_attribute => out.push_str("&#9;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if c < ' ' || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn escapes_markup_quotes_and_characters_xml_cannot_hold() {
-        assert_eq!(
-            attribute("a<b & \"c\" 'd'\nnext"),
-            "a&lt;b &amp; &quot;c&quot; &apos;d&apos;&#10;next"
-        );
-        assert_eq!(content("x]]>\u{1b}[31m\n"), "x]]&gt;\u{FFFD}[31m\n");
-    }
 
     #[test]
     fn ids_without_a_suite_go_to_one_group() {

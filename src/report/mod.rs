@@ -13,6 +13,7 @@ mod html;
 mod json;
 mod junit;
 mod markdown;
+mod markup;
 mod meta;
 mod progress;
 mod scrub;

@@ -4,6 +4,8 @@
 
 use std::fmt::Write as _;
 
+use super::markup::escape;
+
 /// Drawing size in user units; the page scales the SVG to its width.
 const WIDTH: f64 = 720.0;
 const HEIGHT: f64 = 240.0;
@@ -259,22 +261,6 @@ fn number(x: f64) -> String {
     } else {
         format!("{x:.1}")
     }
-}
-
-/// `text` safe inside HTML or SVG text and double-quoted attributes.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use crate::record::Resources;
 use crate::results::{CaseError, CaseResult, Stage, Status};
 use crate::stats::Summary;
 use crate::thresholds::{Limit, Metric};
-use crate::units::format_duration;
+use crate::units::{format_bytes, format_duration};
 use crate::verdict::{
     BaselineUse, Judged, Measured, MismatchKind, Outcome, RegressionJudged, Unmeasured, Verdict,
 };
@@ -59,29 +59,13 @@ pub fn measured(value: &Measured) -> String {
         Measured::Ratio(r) => format!("{:.2}%", r * 100.0),
         Measured::Rate(r) => format!("{} req/s", rate(*r)),
         Measured::Percent(p) => format!("{p:.1}%"),
-        Measured::Bytes(b) => bytes(*b as f64),
-        Measured::BytesPerMinute(b) => format!("{}/min", bytes(*b)),
+        Measured::Bytes(b) => format_bytes(*b as f64),
+        Measured::BytesPerMinute(b) => format!("{}/min", format_bytes(*b)),
         Measured::Unmeasured(why) => unmeasured(*why).to_string(),
     }
 }
 
-/// A size in the largest binary unit under it: `812 B`, `64.0 KiB`, `143.2 MiB`, `1.25 GiB`;
-/// negative sizes (shrinking memory) keep their sign.
-pub fn bytes(value: f64) -> String {
-    let size = value.abs();
-    let sign = if value < 0.0 { "-" } else { "" };
-    if size >= 1024.0 * 1024.0 * 1024.0 {
-        format!("{sign}{:.2} GiB", size / (1024.0 * 1024.0 * 1024.0))
-    } else if size >= 1024.0 * 1024.0 {
-        format!("{sign}{:.1} MiB", size / (1024.0 * 1024.0))
-    } else if size >= 1024.0 {
-        format!("{sign}{:.1} KiB", size / 1024.0)
-    } else {
-        format!("{sign}{size:.0} B")
-    }
-}
-
-/// `cpu max 143.2% (mean 80.1%), rss max 120.5 MiB, rss growth 3.2 MiB/min over 12 samples`:
+/// `cpu max 143.2% (mean 80.1%), rss max 120.5MiB, rss growth 3.2MiB/min over 12 samples`:
 /// the managed target's resources on one line.
 pub fn resources(resources: &Resources) -> String {
     let (Some(cpu_max), Some(cpu_mean), Some(rss_max)) = (
@@ -93,12 +77,12 @@ pub fn resources(resources: &Resources) -> String {
     };
     let growth = resources.rss_growth().map_or_else(
         || "too few samples".to_string(),
-        |g| format!("{}/min", bytes(g)),
+        |g| format!("{}/min", format_bytes(g)),
     );
     format!(
         "cpu max {cpu_max:.1}% (mean {cpu_mean:.1}%), rss max {}, rss growth {growth} over {} \
          samples",
-        bytes(rss_max as f64),
+        format_bytes(rss_max as f64),
         resources.samples()
     )
 }
@@ -505,20 +489,26 @@ fn outcome(outcome: Outcome) -> &'static str {
     }
 }
 
-/// Rows as aligned columns: the first left-aligned, the rest right-aligned.
-fn table<const N: usize>(rows: &[[String; N]]) -> String {
-    let mut widths = [0usize; N];
+/// Rows as aligned columns, two spaces apart: the first left-aligned (names), the rest
+/// right-aligned (numbers); no line ends in spaces. The one padder of the text reports.
+pub(crate) fn table<R: AsRef<[String]>>(rows: &[R]) -> String {
+    let mut widths: Vec<usize> = Vec::new();
     for row in rows {
+        let row = row.as_ref();
+        if widths.len() < row.len() {
+            widths.resize(row.len(), 0);
+        }
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.chars().count());
         }
     }
     rows.iter()
         .map(|row| {
-            row.iter()
-                .zip(widths)
+            row.as_ref()
+                .iter()
+                .zip(&widths)
                 .enumerate()
-                .map(|(i, (c, w))| {
+                .map(|(i, (c, &w))| {
                     if i == 0 {
                         format!("{c:<w$}")
                     } else {
@@ -811,13 +801,12 @@ mod verdict_tests {
         assert_eq!(
             text(&judge_with(&s, Some(&r), &b), &s),
             "cpu_max 143.2% > bound 100% (thresholds.yaml: suites.workers.cpu_max)\n\
-             rss_max 120.0 MiB > bound 64MiB (thresholds.yaml: suites.workers.rss_max)\n\
-             rss_growth 120.0 MiB/min > bound 1MiB/min (thresholds.yaml: suites.workers.rss_growth)"
+             rss_max 120MiB > bound 64MiB (thresholds.yaml: suites.workers.rss_max)\n\
+             rss_growth 120MiB/min > bound 1MiB/min (thresholds.yaml: suites.workers.rss_growth)"
         );
         assert_eq!(
             crate::report::text::resources(&r),
-            "cpu max 143.2% (mean 143.2%), rss max 120.0 MiB, rss growth 120.0 MiB/min over 10 \
-             samples"
+            "cpu max 143.2% (mean 143.2%), rss max 120MiB, rss growth 120MiB/min over 10 samples"
         );
     }
 

@@ -67,15 +67,43 @@ pub enum SuiteError {
     /// The YAML is well formed but says something that cannot run.
     #[error("{0}")]
     Invalid(Located),
+    /// Several things that cannot run, each at its place, in file order: planning goes on past
+    /// the first, as a compiler does, so one edit can fix them all. Never fewer than two.
+    #[error("{}", lines(.0))]
+    Several(Vec<Located>),
 }
 
 impl SuiteError {
-    /// The location and message, whichever the variant.
+    /// The location and message, whichever the variant (of several, the first).
     pub fn located(&self) -> &Located {
         match self {
             SuiteError::Syntax(l) | SuiteError::Invalid(l) => l,
+            SuiteError::Several(all) => &all[0],
         }
     }
+
+    /// Every problem, each with its place.
+    pub fn all(&self) -> &[Located] {
+        match self {
+            SuiteError::Syntax(l) | SuiteError::Invalid(l) => std::slice::from_ref(l),
+            SuiteError::Several(all) => all,
+        }
+    }
+
+    /// One error for the problems found, or `None` when there are none.
+    pub fn of_all(mut problems: Vec<Located>) -> Option<SuiteError> {
+        match problems.len() {
+            0 => None,
+            1 => problems.pop().map(SuiteError::Invalid),
+            _ => Some(SuiteError::Several(problems)),
+        }
+    }
+}
+
+/// One problem a line.
+fn lines(all: &[Located]) -> String {
+    let lines: Vec<String> = all.iter().map(Located::to_string).collect();
+    lines.join("\n")
 }
 
 #[cfg(test)]

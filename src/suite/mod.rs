@@ -2,13 +2,15 @@
 //! through which every YAML file is read.
 //!
 //! The model types are plain serde types with `deny_unknown_fields`, so a typo is an error with
-//! a location. Checks that span several fields (which keys a case kind needs) happen in
-//! [`crate::plan`]. [`yaml`] parses text into a [`Node`] tree that keeps every position, and
-//! [`de`] reads typed values from it with errors at the exact node at fault.
+//! a location. A case's kind-specific keys are kept apart as [`KindSettings`] and read by that
+//! kind's own settings type (the kind registry in `exec`) while [`crate::plan`] plans the suite;
+//! checks that span several fields happen there too. [`yaml`] parses text into a [`Node`] tree
+//! that keeps every position, and [`de`] reads typed values from it with errors at the exact
+//! node at fault.
 
 pub mod de;
 mod error;
-mod load;
+mod files;
 mod model;
 pub mod node;
 mod raw;
@@ -22,7 +24,7 @@ mod values;
 pub mod yaml;
 
 pub use error::{Located, SuiteError, YamlError};
-pub use load::{discover, load_file, parse_str, SuiteSource};
+pub use files::{discover, load_file, parse_str, SuiteSource};
 pub use model::*;
 pub use node::Node;
 pub use raw::{fields_of, Raw};

@@ -1,4 +1,47 @@
-//! "Did you mean": the one place a misspelt name is matched to a valid one.
+//! "Did you mean": the one place a misspelt name is matched to a valid one, and the one way
+//! the suggestion is written.
+
+use std::fmt;
+
+/// The "did you mean" part of a message about a misspelt name: it displays as
+/// ", did you mean \`x\`?" when a candidate is close enough and as nothing otherwise, so one
+/// format string (`"unknown key \`{key}\`{suggestion} (expected ...)"`) reads right either way.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Suggestion<'a>(Option<&'a str>);
+
+impl<'a> Suggestion<'a> {
+    /// The candidate nearest `word` (see [`nearest`]), if any.
+    pub fn of(word: &str, candidates: &[&'a str]) -> Self {
+        Suggestion(nearest(word, candidates))
+    }
+
+    /// A suggestion already chosen (or none).
+    pub fn new(best: Option<&'a str>) -> Self {
+        Suggestion(best)
+    }
+
+    /// The suggested name, if any.
+    pub fn best(&self) -> Option<&'a str> {
+        self.0
+    }
+
+    /// The suggestion as text, or `otherwise()` when there is none (such as "; declared: a, b").
+    pub fn or_else(self, otherwise: impl FnOnce() -> String) -> String {
+        match self.0 {
+            Some(_) => self.to_string(),
+            None => otherwise(),
+        }
+    }
+}
+
+impl fmt::Display for Suggestion<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(best) => write!(f, ", did you mean `{best}`?"),
+            None => Ok(()),
+        }
+    }
+}
 
 /// The candidate `word` is most plausibly a typo of, if any.
 ///
@@ -30,7 +73,7 @@ fn char_gap(a: &str, b: &str) -> u32 {
 
 #[cfg(test)]
 mod tests {
-    use super::nearest;
+    use super::{nearest, Suggestion};
 
     const METRICS: [&str; 11] = [
         "min",
@@ -74,5 +117,25 @@ mod tests {
         assert_eq!(nearest("zzzzzzzzzzzz", &checks), None);
         assert_eq!(nearest("x", &["y", "z"]), None);
         assert_eq!(nearest("anything", &[]), None);
+    }
+
+    #[test]
+    fn a_suggestion_reads_as_the_tail_of_a_message() {
+        let keys = ["iterations", "warmup"];
+        let close = Suggestion::of("iteration", &keys);
+        assert_eq!(close.best(), Some("iterations"));
+        assert_eq!(
+            format!("unknown key `iteration`{close}"),
+            "unknown key `iteration`, did you mean `iterations`?"
+        );
+        let far = Suggestion::of("soak", &keys);
+        assert_eq!((far.best(), far.to_string()), (None, String::new()));
+        assert_eq!(
+            Suggestion::new(Some("p95")).to_string(),
+            ", did you mean `p95`?"
+        );
+        let listed = || "; declared: iterations, warmup".to_string();
+        assert_eq!(far.or_else(listed), "; declared: iterations, warmup");
+        assert_eq!(close.or_else(listed), ", did you mean `iterations`?");
     }
 }

@@ -2,6 +2,8 @@
 
 use std::fmt::Display;
 
+use crate::suite::suggest::Suggestion;
+
 /// A template that cannot be compiled; its `Display` is the full message shown to users.
 ///
 /// Messages quote the offending `{{ ... }}` expression and, where a name was mistyped, suggest
@@ -35,9 +37,8 @@ impl TemplateError {
         name: &str,
         candidates: impl IntoIterator<Item = &'c str>,
     ) -> Self {
-        if let Some(best) = nearest(name, candidates) {
-            self.message.push_str(&format!(", did you mean `{best}`?"));
-        }
+        let suggestion = Suggestion::new(nearest(name, candidates));
+        self.message.push_str(&suggestion.to_string());
         self
     }
 

@@ -4,7 +4,7 @@
 use thiserror::Error;
 
 use crate::suite::de::{self, Problem};
-use crate::suite::suggest::nearest;
+use crate::suite::suggest::Suggestion;
 use crate::suite::YamlError;
 
 /// Why a thresholds file could not be used.
@@ -31,10 +31,7 @@ pub enum ThresholdsError {
 }
 
 fn profile_hint(hint: Option<&str>, known: &[String]) -> String {
-    let mut text = String::new();
-    if let Some(best) = hint {
-        text.push_str(&format!(", did you mean `{best}`?"));
-    }
+    let mut text = Suggestion::new(hint).to_string();
     if known.is_empty() {
         text.push_str(" (the file defines no `profiles`)");
     } else {
@@ -59,13 +56,9 @@ pub(crate) fn invalid(error: &de::Error, origin: &str) -> ThresholdsError {
             } else {
                 "metric"
             };
-            match nearest(key, expected) {
-                Some(best) => format!("unknown {what} `{key}`, did you mean `{best}`?"),
-                None => format!(
-                    "unknown {what} `{key}`, expected one of: {}",
-                    expected.join(", ")
-                ),
-            }
+            let listed = || format!(", expected one of: {}", expected.join(", "));
+            let hint = Suggestion::of(key, expected).or_else(listed);
+            format!("unknown {what} `{key}`{hint}")
         }
         _ => error.to_string(),
     };

@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::suite::{HumanDuration, Metric, Ratio, Rules};
-use crate::units::format_duration;
+use crate::units::{format_bytes, format_duration};
 
 /// What a bound allows.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, Deserialize)]
@@ -50,23 +50,6 @@ fn format_bound(d: Duration) -> String {
     } else {
         format_duration(d)
     }
-}
-
-/// Formats a size bound in the largest binary unit that keeps it short and exact enough:
-/// `512MiB`, `1.5GiB`, `64KiB`, `1000B`.
-fn format_bytes(bytes: f64) -> String {
-    const UNITS: [(&str, f64); 3] = [
-        ("GiB", 1024.0 * 1024.0 * 1024.0),
-        ("MiB", 1024.0 * 1024.0),
-        ("KiB", 1024.0),
-    ];
-    UNITS.iter().find(|(_, size)| bytes >= *size).map_or_else(
-        || format!("{bytes}B"),
-        |(unit, size)| {
-            let value = (bytes / size * 100.0).round() / 100.0;
-            format!("{value}{unit}")
-        },
-    )
 }
 
 /// The limit `rules` set on `metric`, if any.

@@ -7,7 +7,7 @@ use serde::de::{self as serde_de, Expected, Unexpected, Visitor};
 
 use crate::suite::node::{describe_text, Node};
 use crate::suite::span::{Span, Spanned};
-use crate::suite::suggest::nearest;
+use crate::suite::suggest::Suggestion;
 
 /// What is wrong with a value, in terms a message can be worded from.
 #[derive(Debug, Clone, PartialEq)]
@@ -57,10 +57,11 @@ impl fmt::Display for Problem {
 }
 
 fn unknown(f: &mut fmt::Formatter<'_>, noun: &str, word: &str, expected: &[&str]) -> fmt::Result {
-    write!(f, "unknown {noun} `{word}`")?;
-    if let Some(best) = nearest(word, expected) {
-        write!(f, ", did you mean `{best}`?")?;
-    }
+    write!(
+        f,
+        "unknown {noun} `{word}`{}",
+        Suggestion::of(word, expected)
+    )?;
     if expected.is_empty() {
         write!(f, " (none are allowed here)")
     } else {
