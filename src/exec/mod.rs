@@ -36,7 +36,7 @@ pub use sequential::SequentialPlan;
 use crate::checks::CheckTally;
 use crate::plan::{CasePlan, KindPlan};
 use crate::record::Recorded;
-use crate::suite::suggest::nearest;
+use crate::suite::suggest::Suggestion;
 use crate::suite::{fields_of, yaml, CaseSpec, KindSettings, Span, Spanned, YamlError};
 use crate::verdict::Judged;
 
@@ -302,10 +302,7 @@ impl Kind {
         let path = format!("cases[{index}]");
         let names: Vec<&str> = KINDS.iter().map(|k| k.name).collect();
         let Some(kind) = KINDS.iter().find(|k| k.name == case.kind.as_str()) else {
-            let hint = match nearest(&case.kind, &names) {
-                Some(best) => format!(", did you mean `{best}`?"),
-                None => String::new(),
-            };
+            let hint = Suggestion::of(&case.kind, &names);
             let message = format!(
                 "{path}.kind: unknown kind `{}`{hint} (expected one of {})",
                 case.kind.as_str(),
@@ -326,10 +323,7 @@ impl Kind {
             let message = if owners.is_empty() {
                 let mut known: Vec<&str> = own.to_vec();
                 known.extend(fields_of::<CaseSpec>());
-                let hint = match nearest(key, &known) {
-                    Some(best) => format!(", did you mean `{best}`?"),
-                    None => String::new(),
-                };
+                let hint = Suggestion::of(key, &known);
                 format!(
                     "unknown key `{}`{hint} (kind `{}` takes {}; every case takes {})",
                     key.as_str(),
