@@ -210,6 +210,10 @@ fn parse_head(buf: &mut BytesMut, head_request: bool) -> Result<Parsed, Failure>
     let start = buf.as_ptr() as usize;
     let mut headers = HeaderMap::with_capacity(response.headers.len());
     let mut length = None;
+    // Why a content-length cannot be used: an error only where it would frame the body (RFC
+    // 9112 6.3: a response to HEAD, a 204 and a 304 have none whatever their headers say, and
+    // a transfer coding overrides a content-length).
+    let mut bad_length = None;
     let (mut coded, mut chunked, mut close, mut keep_alive) = (false, false, false, false);
     for header in response.headers.iter() {
         let name = HeaderName::from_bytes(header.name.as_bytes())
@@ -225,12 +229,13 @@ fn parse_head(buf: &mut BytesMut, head_request: bool) -> Result<Parsed, Failure>
         let value = HeaderValue::from_maybe_shared(shared)
             .map_err(|_| broken(format!("invalid value of response header `{name}`")))?;
         if name == CONTENT_LENGTH {
-            let given = content_length(value.as_bytes())
-                .ok_or_else(|| broken("invalid content-length in the response"))?;
-            if length.is_some_and(|n| n != given) {
-                return Err(broken("conflicting content-lengths in the response"));
+            match content_length(value.as_bytes()) {
+                None => bad_length = Some("invalid content-length in the response"),
+                Some(given) if length.is_some_and(|n| n != given) => {
+                    bad_length = Some("conflicting content-lengths in the response");
+                }
+                Some(given) => length = Some(given),
             }
-            length = Some(given);
         } else if name == TRANSFER_ENCODING {
             coded = true;
             chunked = last_token_is(value.as_bytes(), b"chunked");
@@ -254,6 +259,8 @@ fn parse_head(buf: &mut BytesMut, head_request: bool) -> Result<Parsed, Failure>
         } else {
             Framing::Close
         }
+    } else if let Some(why) = bad_length {
+        return Err(broken(why));
     } else {
         match length {
             Some(0) => Framing::Empty,
@@ -264,7 +271,8 @@ fn parse_head(buf: &mut BytesMut, head_request: bool) -> Result<Parsed, Failure>
     // Both framings given, or a transfer coding in HTTP/1.0 (RFC 9112 6.1: faulty framing,
     // close after the message): the message may have been smuggled; do not reuse the
     // connection.
-    let keep_alive = !close && (http11 || keep_alive) && !(coded && (length.is_some() || !http11));
+    let given = length.is_some() || bad_length.is_some();
+    let keep_alive = !close && (http11 || keep_alive) && !(coded && (given || !http11));
     buf.advance(len);
     Ok(Parsed::Final(Head {
         status,
@@ -521,6 +529,26 @@ mod tests {
             b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nContent-Length: 2\r\n\r\nabcdef",
         );
         assert_eq!((reusable, &body[..]), (false, &b"abcdef"[..]));
+    }
+
+    #[test]
+    fn a_content_length_that_frames_nothing_is_not_read() {
+        // RFC 9112 6.3: no body for HEAD, 204 and 304 whatever the headers say, and a transfer
+        // coding overrides a content-length (the connection is not reused after both).
+        let (status, _, reusable, body) =
+            read_every_way(b"HTTP/1.1 304 Not Modified\r\nContent-Length: abc\r\n\r\n");
+        assert_eq!((status, reusable, body.len()), (304, true, 0));
+        let (done, _, _, _) = read_in(
+            b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+            100,
+            true,
+        );
+        assert!(done.unwrap().reusable);
+        let (_, _, reusable, body) = read_every_way(
+            b"HTTP/1.1 200 OK\r\nContent-Length: 5, 6\r\nTransfer-Encoding: chunked\r\n\r\n\
+              2\r\nok\r\n0\r\n\r\n",
+        );
+        assert_eq!((reusable, &body[..]), (false, &b"ok"[..]));
     }
 
     #[test]
