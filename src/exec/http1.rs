@@ -21,6 +21,8 @@
 //! closed while it was idle replaced before the request is written; and an idempotent request
 //! sent once more on a fresh connection when a reused one was closed as it went out.
 
+#[cfg(test)]
+mod differential;
 mod response;
 
 use std::future::{poll_fn, Future};

@@ -189,6 +189,13 @@ fn parse_head(buf: &mut BytesMut, head_request: bool) -> Result<Parsed, Failure>
         Err(e) => return Err(broken(format!("invalid response head: {e}"))),
     };
     let status = response.code.unwrap_or_default();
+    // RFC 9110 15: a status code is a three-digit integer from 100; `httparse` takes any three
+    // digits.
+    if status < 100 {
+        return Err(broken(format!(
+            "invalid status code {status:03} in the response"
+        )));
+    }
     if (100..200).contains(&status) {
         if status == 101 {
             return Err(broken(
@@ -203,6 +210,10 @@ fn parse_head(buf: &mut BytesMut, head_request: bool) -> Result<Parsed, Failure>
     let start = buf.as_ptr() as usize;
     let mut headers = HeaderMap::with_capacity(response.headers.len());
     let mut length = None;
+    // Why a content-length cannot be used: an error only where it would frame the body (RFC
+    // 9112 6.3: a response to HEAD, a 204 and a 304 have none whatever their headers say, and
+    // a transfer coding overrides a content-length).
+    let mut bad_length = None;
     let (mut coded, mut chunked, mut close, mut keep_alive) = (false, false, false, false);
     for header in response.headers.iter() {
         let name = HeaderName::from_bytes(header.name.as_bytes())
@@ -218,12 +229,13 @@ fn parse_head(buf: &mut BytesMut, head_request: bool) -> Result<Parsed, Failure>
         let value = HeaderValue::from_maybe_shared(shared)
             .map_err(|_| broken(format!("invalid value of response header `{name}`")))?;
         if name == CONTENT_LENGTH {
-            let given = content_length(value.as_bytes())
-                .ok_or_else(|| broken("invalid content-length in the response"))?;
-            if length.is_some_and(|n| n != given) {
-                return Err(broken("conflicting content-lengths in the response"));
+            match content_length(value.as_bytes()) {
+                None => bad_length = Some("invalid content-length in the response"),
+                Some(given) if length.is_some_and(|n| n != given) => {
+                    bad_length = Some("conflicting content-lengths in the response");
+                }
+                Some(given) => length = Some(given),
             }
-            length = Some(given);
         } else if name == TRANSFER_ENCODING {
             coded = true;
             chunked = last_token_is(value.as_bytes(), b"chunked");
@@ -247,6 +259,8 @@ fn parse_head(buf: &mut BytesMut, head_request: bool) -> Result<Parsed, Failure>
         } else {
             Framing::Close
         }
+    } else if let Some(why) = bad_length {
+        return Err(broken(why));
     } else {
         match length {
             Some(0) => Framing::Empty,
@@ -254,8 +268,11 @@ fn parse_head(buf: &mut BytesMut, head_request: bool) -> Result<Parsed, Failure>
             None => Framing::Close,
         }
     };
-    // Both framings given: the message may have been smuggled; do not reuse the connection.
-    let keep_alive = !close && (http11 || keep_alive) && !(coded && length.is_some());
+    // Both framings given, or a transfer coding in HTTP/1.0 (RFC 9112 6.1: faulty framing,
+    // close after the message): the message may have been smuggled; do not reuse the
+    // connection.
+    let given = length.is_some() || bad_length.is_some();
+    let keep_alive = !close && (http11 || keep_alive) && !(coded && (given || !http11));
     buf.advance(len);
     Ok(Parsed::Final(Head {
         status,
@@ -270,10 +287,17 @@ fn content_length(value: &[u8]) -> Option<u64> {
     let mut length = None;
     for part in value.split(|&b| b == b',') {
         let part = part.trim_ascii();
-        if part.is_empty() || part.len() > 19 || !part.iter().all(u8::is_ascii_digit) {
+        if part.is_empty() {
             return None;
         }
-        let n = std::str::from_utf8(part).ok()?.parse().ok()?;
+        // Any number of digits (leading zeros included) as long as the value fits.
+        let mut n = 0u64;
+        for &digit in part {
+            if !digit.is_ascii_digit() {
+                return None;
+            }
+            n = n.checked_mul(10)?.checked_add(u64::from(digit - b'0'))?;
+        }
         if length.is_some_and(|l| l != n) {
             return None;
         }
@@ -313,7 +337,18 @@ impl Chunked {
     fn feed(&mut self, buf: &mut BytesMut, kept: &mut Kept) -> Result<bool, Failure> {
         loop {
             match self.state {
+                // RFC 9112 7.1: the size is at least one hex digit, and the line ends at its
+                // first LF (httparse takes an empty size for 0, and reads an extension on past
+                // a bare LF to the next CRLF).
+                State::Size if buf.first().is_some_and(|b| !b.is_ascii_hexdigit()) => {
+                    return Err(broken("invalid chunk-size line"));
+                }
                 State::Size => match httparse::parse_chunk_size(buf) {
+                    Ok(httparse::Status::Complete((used, _)))
+                        if buf[..used - 1].contains(&b'\n') =>
+                    {
+                        return Err(broken("invalid chunk-size line"));
+                    }
                     Ok(httparse::Status::Complete((used, size))) => {
                         buf.advance(used);
                         self.state = match size {
@@ -326,6 +361,9 @@ impl Chunked {
                             "chunk-size line longer than {} KiB",
                             MAX_LINE / 1024
                         )))
+                    }
+                    Ok(httparse::Status::Partial) if buf.contains(&b'\n') => {
+                        return Err(broken("invalid chunk-size line"));
                     }
                     Ok(httparse::Status::Partial) => return Ok(false),
                     Err(_) => return Err(broken("invalid chunk-size line")),
@@ -494,6 +532,33 @@ mod tests {
     }
 
     #[test]
+    fn a_content_length_that_frames_nothing_is_not_read() {
+        // RFC 9112 6.3: no body for HEAD, 204 and 304 whatever the headers say, and a transfer
+        // coding overrides a content-length (the connection is not reused after both).
+        let (status, _, reusable, body) =
+            read_every_way(b"HTTP/1.1 304 Not Modified\r\nContent-Length: abc\r\n\r\n");
+        assert_eq!((status, reusable, body.len()), (304, true, 0));
+        let (done, _, _, _) = read_in(
+            b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+            100,
+            true,
+        );
+        assert!(done.unwrap().reusable);
+        let (_, _, reusable, body) = read_every_way(
+            b"HTTP/1.1 200 OK\r\nContent-Length: 5, 6\r\nTransfer-Encoding: chunked\r\n\r\n\
+              2\r\nok\r\n0\r\n\r\n",
+        );
+        assert_eq!((reusable, &body[..]), (false, &b"ok"[..]));
+    }
+
+    #[test]
+    fn a_content_length_may_have_leading_zeros() {
+        let (_, _, _, body) =
+            read_every_way(b"HTTP/1.1 200 OK\r\nContent-Length: 000000000000000000002\r\n\r\nok");
+        assert_eq!(&body[..], b"ok");
+    }
+
+    #[test]
     fn keep_alive_follows_the_version_and_the_connection_header() {
         let reusable = |wire: &[u8]| read_in(wire, wire.len(), false).0.unwrap().reusable;
         assert!(reusable(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"));
@@ -509,6 +574,16 @@ mod tests {
             read_in(b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nxy", 99, false);
         assert!(!done.unwrap().reusable);
         assert_eq!(rest, b"y");
+    }
+
+    #[test]
+    fn a_transfer_coding_in_http_1_0_is_read_and_the_connection_closed() {
+        // RFC 9112 6.1: the framing is faulty even with keep-alive; read the message, then close.
+        let wire =
+            b"HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n\
+                     2\r\nok\r\n0\r\n\r\n";
+        let (_, _, reusable, body) = read_every_way(wire);
+        assert_eq!((reusable, &body[..]), (false, &b"ok"[..]));
     }
 
     #[test]
@@ -535,12 +610,33 @@ mod tests {
             error(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nab\r\n")
                 .contains("CRLF")
         );
+        // No size at all is not a last chunk; a bare LF does not end an extension.
+        for body in [
+            &b"\r\n\r\n"[..],
+            b";x\r\n\r\n",
+            b"2;a\nok\r\n0\r\n\r\n",
+            b"2;a\nok",
+        ] {
+            let mut wire = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+            wire.extend_from_slice(body);
+            assert!(
+                error(&wire).contains("chunk-size"),
+                "{}",
+                body.escape_ascii()
+            );
+        }
         assert!(
             error(b"HTTP/1.1 200 OK\r\nContent-Length: 1, 2\r\n\r\n").contains("content-length")
         );
         assert!(error(b"HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n").contains("content-length"));
+        assert!(
+            error(b"HTTP/1.1 200 OK\r\nContent-Length: 18446744073709551616\r\n\r\n")
+                .contains("content-length")
+        );
         assert!(error(b"HTTP/1.1 101 Switching Protocols\r\n\r\n").contains("upgrades"));
         assert!(error(b"SSH-2.0-OpenSSH\r\n\r\n").contains("invalid response head"));
+        assert!(error(b"HTTP/1.1 000 OK\r\nContent-Length: 0\r\n\r\n").contains("status code 000"));
+        assert!(error(b"HTTP/1.1 099 X\r\nContent-Length: 0\r\n\r\n").contains("status code 099"));
         let mut many = b"HTTP/1.1 200 OK\r\n".to_vec();
         for i in 0..=MAX_HEADERS {
             many.extend_from_slice(format!("x-{i}: v\r\n").as_bytes());
