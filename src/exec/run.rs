@@ -181,7 +181,7 @@ impl CaseRun {
     /// request shared between users would bump reference counts that every user's thread
     /// writes to.
     pub fn own_connection(&self, user: &mut User) {
-        user.connection = Some(Connection::new());
+        user.connection = Some(self.target.connection());
         user.prebuilt = prebuild_steps(&self.case, &self.target);
     }
 
