@@ -108,6 +108,13 @@ impl Harness {
         self
     }
 
+    /// TLS settings for every suite, as the command line's `--cacert`, `--cert`, `--key`,
+    /// `--insecure` and `--servername` give them: each one set wins over a suite's `tls:` key.
+    pub fn tls(mut self, options: crate::engine::TlsOptions) -> Self {
+        self.config.tls = options;
+        self
+    }
+
     /// Registers a data factory written in Rust, called from templates as `{{ name(args...) }}`.
     /// It gets the call's arguments and the request's seeded random number generator.
     pub fn function<F>(mut self, name: &str, function: F) -> Self

@@ -53,9 +53,11 @@ pub mod verdict;
 
 /// The measuring engine's HTTP/1.1 fast path, for programs that want loadgate's timing of one
 /// request without a suite: a connection per user, the request rendered off the clock, the body
-/// counted to its last byte.
+/// counted to its last byte; over TLS for `https://` requests.
 pub mod engine {
-    pub use crate::exec::{fast_path, Connection, Outgoing, Response};
+    pub use crate::exec::{
+        fast_path, Connection, Opened, Outgoing, Response, Tls, TlsOptions, HTTP2_ONLY,
+    };
 }
 
 pub use extract::Exchange;

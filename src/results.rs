@@ -23,6 +23,9 @@ pub struct CaseResult {
     pub description: String,
     /// The base URL it ran against.
     pub target: String,
+    /// Server certificates were not verified (`tls.insecure` / `--insecure`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub tls_unverified: bool,
     /// When its measured span began (RFC 3339, UTC): the time the timeline's offsets count
     /// from; `None` when it measured nothing.
     #[serde(default, with = "crate::units::rfc3339::option")]
@@ -173,6 +176,7 @@ impl CaseResult {
             kind: kind.to_string(),
             description: description.to_string(),
             target: String::new(),
+            tls_unverified: false,
             started: None,
             seed,
             summary: None,

@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::confidence::Sequential;
-use crate::exec::{self, Case, ExecError, Gate, Measurement, RunContext, Target};
+use crate::exec::{self, Case, ExecError, Gate, Measurement, RunContext, Target, TlsOptions};
 use crate::managed::{Managed, Sampler};
 use crate::plan::KindPlan;
 use crate::record::{Recorded, Resources, Series};
@@ -33,6 +33,8 @@ pub const DEFAULT_REGRESSION_CONFIDENCE: f64 = 0.95;
 /// What the cases of one run share: the targets, once-scoped fixtures, the redactor.
 pub struct Session {
     targets: Targets,
+    /// TLS settings from the command line, over each suite's own.
+    tls: TlsOptions,
     context: Arc<RunContext>,
     /// The current suite's managed target, if it has one.
     managed: Managed,
@@ -50,6 +52,7 @@ pub struct Session {
 pub fn open_session(config: &Config) -> (Session, Option<Loaded>) {
     let mut session = Session::new(config.base_url.clone(), config.reference_api);
     session.targets.front_end = config.front_end;
+    session.tls = config.tls.clone();
     let mut broken = None;
     if let Some(name) = &config.baseline {
         match Baseline::load(&config.baseline_dir, name) {
@@ -88,6 +91,7 @@ impl Session {
     pub fn new(base_url: Option<String>, reference_api: bool) -> Self {
         Self {
             targets: Targets::new(base_url, reference_api),
+            tls: TlsOptions::default(),
             context: Arc::new(RunContext::new()),
             managed: Managed::default(),
             held: Mutex::new(None),
@@ -117,6 +121,7 @@ impl Session {
         let mut sampler = None;
         let outcome = self.target_of(case).and_then(|(target, managed_pid)| {
             result.target = target.base_url.clone();
+            result.tls_unverified = target.tls.insecure;
             let runtime = measuring_runtime()?;
             // Sampled on a thread of its own from just before the case to just after it.
             sampler = managed_pid.map(Sampler::start);
@@ -231,16 +236,21 @@ impl Session {
                 .extend(failures);
             self.managed.stop();
         }
+        let tls = case.tls.overridden_by(&self.tls);
         match &case.target {
             Some(plan) => {
+                let plan = crate::plan::TargetPlan {
+                    tls,
+                    ..(**plan).clone()
+                };
                 let started = self
                     .managed
-                    .start(plan, measuring_runtime()?)
+                    .start(&plan, measuring_runtime()?)
                     .map_err(|e| ExecError::Setup(e.to_string()))?;
                 Ok((started.target, Some(started.pid)))
             }
             None => {
-                let target = self.targets.resolve(case.base_url.as_deref())?;
+                let target = self.targets.resolve(case.base_url.as_deref(), &tls)?;
                 Ok((target, None))
             }
         }

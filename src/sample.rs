@@ -44,8 +44,11 @@ pub enum ErrorCause {
     Timeout,
     /// The target actively refused the connection (nothing listening).
     ConnectionRefused,
-    /// Any other failure to connect (DNS, reset, TLS).
+    /// Any other failure to connect (DNS, reset).
     Connect(String),
+    /// A TLS failure (an untrusted certificate, a refused handshake), in words that say what
+    /// to do about it.
+    Tls(String),
     /// The connection broke while sending or reading the body.
     Transport(String),
     /// A check on the response failed (named by the check).
@@ -67,6 +70,7 @@ impl fmt::Display for ErrorCause {
             ErrorCause::Timeout => f.write_str("timeout"),
             ErrorCause::ConnectionRefused => f.write_str("connection refused"),
             ErrorCause::Connect(why) => write!(f, "connect error: {why}"),
+            ErrorCause::Tls(why) => write!(f, "TLS: {why}"),
             ErrorCause::Transport(why) => write!(f, "transport error: {why}"),
             ErrorCause::Check(name) => write!(f, "check failed: {name}"),
             ErrorCause::InvalidRequest(why) => write!(f, "invalid request: {why}"),

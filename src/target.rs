@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use crate::exec::{ExecError, Target};
+use crate::exec::{ExecError, Target, TlsOptions};
 #[cfg(feature = "reference-api")]
 use crate::reference_api::{ReferenceApi, RunningApi};
 #[cfg(not(feature = "reference-api"))]
@@ -36,7 +36,7 @@ pub struct Targets {
     pub forced: Option<String>,
     /// Suites without a target run against the embedded reference API.
     pub fallback: bool,
-    by_url: Mutex<HashMap<String, Arc<Target>>>,
+    by_url: Mutex<HashMap<(String, TlsOptions), Arc<Target>>>,
     embedded: Mutex<Option<RunningApi>>,
 }
 
@@ -51,19 +51,24 @@ impl Targets {
         }
     }
 
-    /// The target for a suite whose own `base_url` is `suite_url`.
-    pub fn resolve(&self, suite_url: Option<&str>) -> Result<Arc<Target>, ExecError> {
+    /// The target for a suite whose own `base_url` is `suite_url`, with the TLS settings `tls`.
+    pub fn resolve(
+        &self,
+        suite_url: Option<&str>,
+        tls: &TlsOptions,
+    ) -> Result<Arc<Target>, ExecError> {
         let url = match self.forced.as_deref().or(suite_url) {
             Some(url) => url.to_string(),
             None if self.fallback => self.embedded_url()?,
             None => return Err(ExecError::Client(self.no_target())),
         };
         let mut cache = self.by_url.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(target) = cache.get(&url) {
+        let key = (url, tls.clone());
+        if let Some(target) = cache.get(&key) {
             return Ok(Arc::clone(target));
         }
-        let target = Arc::new(Target::new(&url)?);
-        cache.insert(url, Arc::clone(&target));
+        let target = Arc::new(Target::with_tls(&key.0, tls)?);
+        cache.insert(key, Arc::clone(&target));
         Ok(target)
     }
 

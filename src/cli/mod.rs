@@ -87,6 +87,48 @@ enum Command {
     Schema(SchemaArgs),
 }
 
+/// TLS for `https://` targets, as curl and oha name the flags: shared by `run` and `probe`.
+/// Each one given wins over the same key of a suite's `tls:` block.
+#[derive(Debug, Args)]
+struct TlsArgs {
+    /// Trust the CA certificates in this PEM file, besides the Mozilla roots
+    #[arg(long, value_name = "FILE")]
+    cacert: Option<PathBuf>,
+    /// Client certificate (PEM) for servers that require mutual TLS; needs --key
+    #[arg(long, value_name = "FILE", requires = "key")]
+    cert: Option<PathBuf>,
+    /// The private key (PEM) of --cert
+    #[arg(long, value_name = "FILE", requires = "cert")]
+    key: Option<PathBuf>,
+    /// Do not verify server certificates (recorded in the report)
+    #[arg(long, short = 'k')]
+    insecure: bool,
+    /// Verify the server's certificate for this name, and send it as SNI, instead of the URL's host
+    #[arg(long, value_name = "NAME")]
+    servername: Option<String>,
+}
+
+impl TlsArgs {
+    /// The options the flags give, checked: a file that cannot be used is an error naming it.
+    fn options(&self) -> Result<crate::exec::TlsOptions, String> {
+        let options = crate::exec::TlsOptions {
+            ca: self.cacert.clone(),
+            cert: self.cert.clone(),
+            key: self.key.clone(),
+            insecure: self.insecure,
+            server_name: self.servername.clone(),
+        };
+        let named = |text: String| {
+            text.replace("tls.ca ", "--cacert ")
+                .replace("tls.cert ", "--cert ")
+                .replace("tls.key ", "--key ")
+                .replace("tls.server_name ", "--servername ")
+        };
+        crate::exec::Tls::new(&options).map_err(named)?;
+        Ok(options)
+    }
+}
+
 /// Where suites and bounds come from and which cases are meant: shared by `run` and `check`.
 #[derive(Debug, Args)]
 struct Inputs {

@@ -13,7 +13,7 @@ use clap::Args;
 use serde_json::{json, Map, Value};
 
 use super::run::execute;
-use super::Exit;
+use super::{Exit, TlsArgs};
 use crate::run::Config;
 use crate::run::FrontEnd;
 use crate::suite::{HumanDuration, Ratio, SuiteSource, Throughput};
@@ -68,6 +68,8 @@ pub(super) struct ProbeArgs {
     /// Also write report files here
     #[arg(long, value_name = "DIR")]
     report_dir: Option<PathBuf>,
+    #[command(flatten)]
+    tls: TlsArgs,
 }
 
 pub(super) fn probe(args: &ProbeArgs) -> Exit {
@@ -78,8 +80,16 @@ pub(super) fn probe(args: &ProbeArgs) -> Exit {
             return Exit::BadInput;
         }
     };
+    let tls = match args.tls.options() {
+        Ok(tls) => tls,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return Exit::BadInput;
+        }
+    };
     let mut config = Config::from_env();
     config.front_end = FrontEnd::CommandLine;
+    config.tls = tls;
     config.suites = Vec::new();
     config.sources = vec![SuiteSource {
         origin: SUITE.into(),

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{Exit, Inputs};
+use super::{Exit, Inputs, TlsArgs};
 use crate::report::{failure_message, text, Console, Report, ReportFiles};
 use crate::results::CaseResult;
 use crate::run::{self, Config, Loaded};
@@ -20,6 +20,8 @@ pub(super) struct RunArgs {
     /// Send every suite's requests here, over the suites' own `base_url`
     #[arg(long, value_name = "URL", env = BASE_URL_VAR)]
     base_url: Option<String>,
+    #[command(flatten)]
+    tls: TlsArgs,
     /// Suites that name no target run against the embedded reference API
     #[cfg(feature = "reference-api")]
     #[arg(long)]
@@ -44,6 +46,13 @@ pub(super) struct RunArgs {
 pub(super) fn run(args: &RunArgs) -> Exit {
     let mut config = args.inputs.config();
     config.base_url = args.base_url.clone().filter(|u| !u.is_empty());
+    config.tls = match args.tls.options() {
+        Ok(tls) => tls,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Exit::BadInput;
+        }
+    };
     #[cfg(feature = "reference-api")]
     {
         config.reference_api = args.reference_api;

@@ -16,6 +16,7 @@ mod request;
 mod run;
 mod sequential;
 mod tasks;
+mod tls;
 mod users;
 
 use std::sync::Arc;
@@ -25,13 +26,14 @@ use schemars::{JsonSchema, Schema, SchemaGenerator};
 
 pub use burst::BurstPlan;
 pub use concurrent::ConcurrentPlan;
-pub use http1::Connection;
+pub use http1::{Connection, Opened};
 pub use load::LoadPlan;
 pub use once::RunContext;
 pub use outgoing::{fast_path, Origin, Outgoing};
 pub use request::Response;
 pub use run::{CaseRun, User};
 pub use sequential::SequentialPlan;
+pub use tls::{Tls, TlsOptions, HTTP2_ONLY};
 
 use crate::checks::CheckTally;
 use crate::plan::{CasePlan, KindPlan};
@@ -51,16 +53,27 @@ pub struct Target {
     pub fresh: reqwest::Client,
     /// The base URL parsed once, when users' own connections can take its paths directly.
     pub origin: Option<Origin>,
+    /// The TLS configuration every client and connection of this target uses.
+    pub tls: Arc<Tls>,
 }
 
 impl Target {
-    /// Clients for `base_url`.
+    /// Clients for `base_url`, with the default TLS configuration.
     pub fn new(base_url: &str) -> Result<Self, ExecError> {
+        Self::with_tls(base_url, &TlsOptions::default())
+    }
+
+    /// Clients for `base_url` that all use the TLS configuration `options` describe; a CA,
+    /// certificate or key file that cannot be used is an error naming it.
+    pub fn with_tls(base_url: &str, options: &TlsOptions) -> Result<Self, ExecError> {
+        let tls = if options.is_default() {
+            Tls::shared_default()
+        } else {
+            Arc::new(Tls::new(options).map_err(ExecError::Client)?)
+        };
         let build = |idle: usize| {
-            reqwest::Client::builder()
+            client(&tls)
                 .pool_max_idle_per_host(idle)
-                .tcp_nodelay(true)
-                .connect_timeout(Duration::from_secs(10))
                 .build()
                 .map_err(|e| ExecError::Client(e.to_string()))
         };
@@ -69,18 +82,32 @@ impl Target {
             pooled: build(usize::MAX)?,
             fresh: build(0)?,
             origin: Origin::of(base_url),
+            tls,
         })
     }
 
     /// A client of its own with a cookie jar, for one simulated user's session.
     pub fn session_client(&self) -> Result<reqwest::Client, ExecError> {
-        reqwest::Client::builder()
+        client(&self.tls)
             .cookie_store(true)
-            .tcp_nodelay(true)
-            .connect_timeout(Duration::from_secs(10))
             .build()
             .map_err(|e| ExecError::Client(e.to_string()))
     }
+
+    /// A user's own HTTP/1.1 connection to this target, with its TLS configuration.
+    pub fn connection(&self) -> Connection {
+        Connection::with_tls(Arc::clone(&self.tls))
+    }
+}
+
+/// A reqwest client builder with the target's TLS configuration (so reqwest's requests and
+/// the measured connections trust, present and skip the same), `TCP_NODELAY` and a connect
+/// timeout.
+fn client(tls: &Tls) -> reqwest::ClientBuilder {
+    reqwest::Client::builder()
+        .use_preconfigured_tls((*tls.config).clone())
+        .tcp_nodelay(true)
+        .connect_timeout(Duration::from_secs(10))
 }
 
 /// What a case's measured span produced.

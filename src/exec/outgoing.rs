@@ -21,6 +21,8 @@ pub struct Outgoing {
     pub(super) wire: Bytes,
     /// `host:port` to connect to.
     pub(super) authority: Authority,
+    /// An `https://` request: the connection is TLS.
+    pub(super) tls: bool,
     /// Applies to the whole exchange, a reconnect included; `None` waits as long as it takes.
     pub(super) timeout: Option<Duration>,
     /// A `HEAD` request: its response has no body, whatever its headers announce.
@@ -38,36 +40,42 @@ impl fmt::Debug for Outgoing {
             .field("request", &String::from_utf8_lossy(line))
             .field("bytes", &self.wire.len())
             .field("authority", &self.authority)
+            .field("tls", &self.tls)
             .field("timeout", &self.timeout)
             .finish()
     }
 }
 
 /// Whether a rendered request can take the fast path ([`Connection`](super::Connection)) rather
-/// than reqwest: plain `http://` over HTTP/1.1 with its body already in memory, sent by a user
-/// without a cookie jar. TLS and cookie jars are reqwest's job: a [`Connection`](super::Connection)
-/// neither encrypts nor stores cookies.
+/// than reqwest: `http://` or `https://` over HTTP/1.1 with its body already in memory, sent by
+/// a user without a cookie jar. Cookie jars are reqwest's job: a
+/// [`Connection`](super::Connection) does not store cookies.
 pub fn fast_path(request: &reqwest::Request, cookie_jar: bool) -> bool {
     !cookie_jar
-        && request.url().scheme() == "http"
+        && matches!(request.url().scheme(), "http" | "https")
         && request.url().host_str().is_some()
         && request.version() == Version::HTTP_11
         && request.body().is_none_or(|b| b.as_bytes().is_some())
 }
 
 impl Outgoing {
-    /// From a request with an absolute `http://` URI; `Host` is added when absent.
+    /// From a request with an absolute `http://` or `https://` URI; `Host` is added when
+    /// absent.
     pub fn new(
         request: http::Request<Bytes>,
         timeout: Option<Duration>,
     ) -> Result<Self, ErrorCause> {
         let (mut parts, body) = request.into_parts();
-        if parts.uri.scheme() != Some(&Scheme::HTTP) {
-            return Err(invalid(format!(
-                "expected an absolute http:// URI, got `{}`",
-                parts.uri
-            )));
-        }
+        let tls = match parts.uri.scheme() {
+            Some(s) if *s == Scheme::HTTP => false,
+            Some(s) if *s == Scheme::HTTPS => true,
+            _ => {
+                return Err(invalid(format!(
+                    "expected an absolute http:// or https:// URI, got `{}`",
+                    parts.uri
+                )))
+            }
+        };
         let Some(given) = parts.uri.authority() else {
             return Err(invalid(format!("expected a host in `{}`", parts.uri)));
         };
@@ -78,23 +86,29 @@ impl Outgoing {
         }
         let authority = match given.port_u16() {
             Some(_) => given.clone(),
-            None => Authority::try_from(format!("{}:80", given.host()))
+            None => Authority::try_from(format!("{}:{}", given.host(), if tls { 443 } else { 80 }))
                 .map_err(|e| invalid(format!("`{given}`: {e}")))?,
         };
         let target = parts.uri.path_and_query().map_or("/", PathAndQuery::as_str);
         let wire = encode(&parts.method, target, &parts.headers, &body);
-        Ok(Outgoing::encoded(wire, &parts.method, authority, timeout))
+        Ok(Outgoing::encoded(
+            wire,
+            &parts.method,
+            (authority, tls),
+            timeout,
+        ))
     }
 
     fn encoded(
         wire: Bytes,
         method: &Method,
-        authority: Authority,
+        (authority, tls): (Authority, bool),
         timeout: Option<Duration>,
     ) -> Self {
         Outgoing {
             wire,
             authority,
+            tls,
             timeout,
             head: method == Method::HEAD,
             idempotent: method.is_idempotent(),
@@ -104,6 +118,11 @@ impl Outgoing {
     /// The `host:port` this request connects to.
     pub fn authority(&self) -> &Authority {
         &self.authority
+    }
+
+    /// Whether it goes over TLS (an `https://` request).
+    pub fn is_tls(&self) -> bool {
+        self.tls
     }
 
     /// The bytes it sends.
@@ -208,9 +227,15 @@ impl TryFrom<reqwest::Request> for Outgoing {
         let (Some(host), Some(port)) = (url.host_str(), url.port_or_known_default()) else {
             return Err(invalid(format!("expected a host in `{url}`")));
         };
-        if url.scheme() != "http" {
-            return Err(invalid(format!("expected an http:// URL, got `{url}`")));
-        }
+        let tls = match url.scheme() {
+            "http" => false,
+            "https" => true,
+            _ => {
+                return Err(invalid(format!(
+                    "expected an http:// or https:// URL, got `{url}`"
+                )))
+            }
+        };
         let authority = Authority::try_from(format!("{host}:{port}"))
             .map_err(|e| invalid(format!("`{url}`: {e}")))?;
         // As hyper's pooled client writes it: the port only when it is not the default.
@@ -243,7 +268,7 @@ impl TryFrom<reqwest::Request> for Outgoing {
             Some(body) => body.as_bytes().unwrap_or_default(),
         };
         let wire = encode(&method, path.as_str(), &headers, body);
-        Ok(Outgoing::encoded(wire, &method, authority, timeout))
+        Ok(Outgoing::encoded(wire, &method, (authority, tls), timeout))
     }
 }
 
@@ -253,6 +278,8 @@ impl TryFrom<reqwest::Request> for Outgoing {
 pub struct Origin {
     /// `host:port` to connect to.
     authority: Authority,
+    /// An `https://` base URL.
+    tls: bool,
     /// The `Host` header: the port only when it is not the default, as reqwest writes it.
     host: HeaderValue,
     /// The base URL's path without its trailing `/` (empty for the root).
@@ -260,13 +287,13 @@ pub struct Origin {
 }
 
 impl Origin {
-    /// The origin of a plain `http://` base URL that URL parsing leaves as written (no user,
+    /// The origin of an `http://` or `https://` base URL that URL parsing leaves as written (no user,
     /// query or fragment; a lower-case host; no default port written out). Any other base URL
     /// has none, and its requests take reqwest's way.
     pub fn of(base_url: &str) -> Option<Self> {
         let url = reqwest::Url::parse(base_url).ok()?;
         let written = base_url.trim_end_matches('/');
-        if url.scheme() != "http"
+        if !matches!(url.scheme(), "http" | "https")
             || url.as_str().trim_end_matches('/') != written
             || !url.username().is_empty()
             || url.password().is_some()
@@ -283,6 +310,7 @@ impl Origin {
         };
         Some(Origin {
             authority: Authority::try_from(format!("{host}:{port}")).ok()?,
+            tls: url.scheme() == "https",
             host: HeaderValue::try_from(header).ok()?,
             prefix: url.path().trim_end_matches('/').to_string(),
         })
@@ -315,8 +343,8 @@ impl Origin {
             headers.insert(ACCEPT, HeaderValue::from_static("*/*"));
         }
         let wire = encode(&method, path.as_str(), &headers, &body);
-        let authority = self.authority.clone();
-        Ok(Outgoing::encoded(wire, &method, authority, Some(timeout)))
+        let to = (self.authority.clone(), self.tls);
+        Ok(Outgoing::encoded(wire, &method, to, Some(timeout)))
     }
 }
 
@@ -370,7 +398,9 @@ mod tests {
         assert!(fast_path(&request, false));
         assert!(!fast_path(&request, true), "cookie jars stay on reqwest");
         let tls = rendered("https://127.0.0.1:8443/a").build().unwrap();
-        assert!(!fast_path(&tls, false), "TLS stays on reqwest");
+        assert!(fast_path(&tls, false), "HTTPS takes it too");
+        let other = rendered("ftp://127.0.0.1/a").build().unwrap();
+        assert!(!fast_path(&other, false));
     }
 
     fn text(out: &Outgoing) -> String {
@@ -475,23 +505,39 @@ mod tests {
     }
 
     #[test]
-    fn only_absolute_http_uris_are_accepted() {
+    fn only_absolute_http_and_https_uris_are_accepted() {
         let relative = http::Request::get("/x").body(Bytes::new()).unwrap();
+        let message = Outgoing::new(relative, None).unwrap_err().to_string();
+        assert!(
+            message.contains("expected an absolute http:// or https:// URI"),
+            "{message}"
+        );
         let tls = http::Request::get("https://h/x")
             .body(Bytes::new())
             .unwrap();
-        for request in [relative, tls] {
-            let message = Outgoing::new(request, None).unwrap_err().to_string();
-            assert!(
-                message.contains("expected an absolute http:// URI"),
-                "{message}"
-            );
-        }
-        let tls = rendered("https://h/x").build().unwrap();
-        let message = Outgoing::try_from(tls).unwrap_err().to_string();
+        let out = Outgoing::new(tls, None).unwrap();
+        assert!(out.is_tls());
+        assert_eq!(out.authority.as_str(), "h:443");
+        let out = Outgoing::try_from(rendered("https://h/x").build().unwrap()).unwrap();
+        assert!(out.is_tls());
+        assert_eq!(out.authority.as_str(), "h:443");
         assert_eq!(
-            message,
-            "invalid request: expected an http:// URL, got `https://h/x`"
+            text(&out),
+            "GET /x HTTP/1.1\r\nhost: h\r\naccept: */*\r\n\r\n"
         );
+        let plain = Outgoing::try_from(rendered("http://h/x").build().unwrap()).unwrap();
+        assert!(!plain.is_tls());
+        let origin = Origin::of("https://api.example:8443/v1").unwrap();
+        let out = origin
+            .request(
+                Method::GET,
+                origin.target("/a").unwrap(),
+                HeaderMap::new(),
+                Bytes::new(),
+                Duration::from_secs(1),
+            )
+            .unwrap();
+        assert!(out.is_tls());
+        assert_eq!(out.authority.as_str(), "api.example:8443");
     }
 }

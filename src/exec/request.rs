@@ -220,6 +220,9 @@ pub fn classify(error: &reqwest::Error) -> ErrorCause {
     if error.is_timeout() {
         return ErrorCause::Timeout;
     }
+    if let Some(text) = super::tls::readable_in(error) {
+        return ErrorCause::Tls(text);
+    }
     let mut source = std::error::Error::source(error);
     while let Some(inner) = source {
         if let Some(io) = inner.downcast_ref::<std::io::Error>() {
@@ -356,8 +359,9 @@ mod tests {
             let (direct, _) = both("http://127.0.0.1:8080", &request);
             assert!(direct.is_none(), "{path} should go through reqwest");
         }
+        assert!(Origin::of("https://127.0.0.1:8443").is_some());
         for base in [
-            "https://127.0.0.1:8443",
+            "https://127.0.0.1:443",
             "http://LOCALHOST:8080",
             "http://127.0.0.1:80",
             "http://user:pw@127.0.0.1:8080",

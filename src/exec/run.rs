@@ -185,7 +185,7 @@ impl CaseRun {
         if self.case.cookies {
             return;
         }
-        user.connection = Some(Connection::new());
+        user.connection = Some(self.target.connection());
         user.prebuilt = prebuild_steps(&self.case, &self.target);
     }
 
@@ -194,7 +194,7 @@ impl CaseRun {
     pub fn fresh_connections(&self, users: &mut [User]) {
         for user in users {
             if let Some(connection) = &mut user.connection {
-                *connection = Connection::fresh();
+                connection.fresh_each_request();
             }
         }
     }

@@ -229,8 +229,9 @@ impl Running {
 
 /// Starts (or finds) the target and waits until it answers.
 fn launch(plan: &TargetPlan, runtime: &tokio::runtime::Runtime) -> Result<Running, TargetError> {
-    let target =
-        Arc::new(Target::new(&plan.base_url).map_err(|e| TargetError::Client(e.to_string()))?);
+    let target = Target::with_tls(&plan.base_url, &plan.tls)
+        .map_err(|e| TargetError::Client(e.to_string()))?;
+    let target = Arc::new(target);
     let timed_out = |last: String, tail: Vec<String>, log: Option<PathBuf>| TargetError::NotReady {
         timeout: plan.ready_timeout,
         last,

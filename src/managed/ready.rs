@@ -28,7 +28,7 @@ pub async fn wait(
     plan: &TargetPlan,
     mut ended: impl FnMut() -> Option<String>,
 ) -> Result<(), NotReady> {
-    let client = client().map_err(NotReady::TimedOut)?;
+    let client = client(plan).map_err(NotReady::TimedOut)?;
     let url = ready_url(plan);
     let deadline = Instant::now() + plan.ready_timeout;
     let mut last = "no answer yet".to_string();
@@ -57,7 +57,7 @@ pub async fn wait(
 /// The status `plan`'s ready URL answers now, if anything answers there within half a second:
 /// checked before a command starts, so a server left running on its port is not measured.
 pub async fn answering(plan: &TargetPlan) -> Option<u16> {
-    let client = client().ok()?;
+    let client = client(plan).ok()?;
     probe(&client, &ready_url(plan), Duration::from_millis(500))
         .await
         .ok()
@@ -76,8 +76,11 @@ fn is_ready(plan: &TargetPlan, status: u16) -> bool {
     }
 }
 
-fn client() -> Result<reqwest::Client, String> {
+/// A client with the target's TLS settings, so an `https://` target is polled as it is measured.
+fn client(plan: &TargetPlan) -> Result<reqwest::Client, String> {
+    let tls = crate::exec::Tls::new(&plan.tls)?;
     reqwest::Client::builder()
+        .use_preconfigured_tls((*tls.config).clone())
         .pool_max_idle_per_host(0)
         .build()
         .map_err(|e| format!("cannot create the HTTP client: {e}"))

@@ -17,9 +17,10 @@ pub use request::{BodyPlan, FieldError, HeaderPlan, RequestPlan, UrlPlan};
 pub use scenario::ScenarioPlan;
 use scenario::{plan_scenarios, Sources};
 pub use steps::{declared_variables, plan_fixture, FixturePlan, FixtureTable, StepPlan};
-pub use target::{plan_target, TargetPlan, TargetProcess};
+pub use target::{plan_target, plan_tls, TargetPlan, TargetProcess};
 
 use crate::data::{DataSet, Order};
+use crate::exec::TlsOptions;
 use crate::fixtures::Fixtures;
 use crate::suite::suggest::Suggestion;
 use crate::suite::{
@@ -111,6 +112,8 @@ pub struct CasePlan<K> {
     pub base_url: Option<String>,
     /// The suite's managed target, shared by its cases: its `base_url` wins over any other.
     pub target: Option<Arc<TargetPlan>>,
+    /// The suite's `tls:` settings (the command line's win over them).
+    pub tls: TlsOptions,
     /// Factories and functions the templates refer to.
     pub scope: Arc<Scope>,
 }
@@ -142,6 +145,8 @@ pub fn plan_suite<K: KindPlan>(
     let target = plan_target(&name, &spec, &source.dir)
         .map_err(|(span, message)| at.error(span, None, message))?
         .map(Arc::new);
+    let tls =
+        plan_tls(&spec, &source.dir).map_err(|(span, message)| at.error(span, None, message))?;
     let seed = spec.seed.unwrap_or_else(random_seed);
     let mut scope = fixtures.scope();
     for (data_name, data) in &spec.data {
@@ -208,6 +213,7 @@ pub fn plan_suite<K: KindPlan>(
             table: &table,
             seed,
             target: &target,
+            tls: &tls,
         };
         let planned = kind_of(case, &source.origin, index)
             .map_err(SuiteError::Invalid)
@@ -234,6 +240,7 @@ struct SuiteContext<'a> {
     table: &'a FixtureTable,
     seed: u64,
     target: &'a Option<Arc<TargetPlan>>,
+    tls: &'a TlsOptions,
 }
 
 fn plan_case<K: KindPlan>(
@@ -373,6 +380,7 @@ fn plan_case<K: KindPlan>(
         adaptive,
         base_url: spec.base_url.clone(),
         target: cx.target.clone(),
+        tls: cx.tls.clone(),
         scope: Arc::clone(scope),
     })
 }

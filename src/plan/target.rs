@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::FieldError;
+use crate::exec::{Tls, TlsOptions};
 use crate::suite::{Spanned, SuiteSpec, TargetSpec};
 
 /// How long a target may take to answer when the suite sets no `ready_timeout`.
@@ -25,6 +26,8 @@ pub struct TargetPlan {
     pub ready: ReadyCheck,
     /// How long it may take to answer.
     pub ready_timeout: Duration,
+    /// The suite's TLS settings, for polling an `https://` target until it is ready.
+    pub tls: TlsOptions,
 }
 
 /// The process behind a target.
@@ -111,7 +114,25 @@ pub fn plan_target(
         base_url,
         ready,
         ready_timeout,
+        tls: plan_tls(spec, dir)?,
     }))
+}
+
+/// A suite's `tls:` block with its paths joined to the suite's folder, checked by building
+/// it: a file that cannot be read or used is an error at the block, naming the file.
+pub fn plan_tls(spec: &SuiteSpec, dir: &Path) -> Result<TlsOptions, FieldError> {
+    let Some(tls) = &spec.tls else {
+        return Ok(TlsOptions::default());
+    };
+    let options = TlsOptions {
+        ca: tls.ca.as_ref().map(|p| dir.join(p)),
+        cert: tls.cert.as_ref().map(|p| dir.join(p)),
+        key: tls.key.as_ref().map(|p| dir.join(p)),
+        insecure: tls.insecure,
+        server_name: tls.server_name.clone(),
+    };
+    Tls::new(&options).map_err(|message| (tls.span, message))?;
+    Ok(options)
 }
 
 fn process(target: &Spanned<TargetSpec>, dir: &Path) -> Result<TargetProcess, FieldError> {

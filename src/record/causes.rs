@@ -86,6 +86,7 @@ fn cause_heap_bytes(cause: &ErrorCause) -> usize {
         | ErrorCause::ConnectionRefused
         | ErrorCause::BodyOverLimit(_) => 0,
         ErrorCause::Connect(s)
+        | ErrorCause::Tls(s)
         | ErrorCause::Transport(s)
         | ErrorCause::Check(s)
         | ErrorCause::InvalidRequest(s)

@@ -134,6 +134,19 @@ impl Report for Console {
         let table: Vec<Vec<String>> = std::iter::once(header).chain(rows).collect();
         writeln!(out, "\nloadgate summary")?;
         writeln!(out, "{}", text::table(&table))?;
+        let mut unverified: Vec<&str> = reports
+            .iter()
+            .filter(|r| r.tls_unverified)
+            .map(|r| r.target.as_str())
+            .collect();
+        unverified.dedup();
+        if !unverified.is_empty() {
+            writeln!(
+                out,
+                "TLS certificates not verified (insecure): {}",
+                unverified.join(", ")
+            )?;
+        }
         let causes: Vec<String> = reports
             .iter()
             .filter_map(|r| r.summary.as_ref().map(|s| (r, s)))

@@ -77,6 +77,16 @@ fn run_facts(run: &RunInfo) -> String {
         ("targets", run.targets.join(", ")),
         ("run id", run.run_id.clone()),
     ];
+    let unverified = (!run.tls_unverified.is_empty()).then(|| {
+        (
+            "TLS not verified",
+            format!(
+                "{} (insecure: certificates not checked)",
+                run.tls_unverified.join(", ")
+            ),
+        )
+    });
+    let facts: Vec<(&str, String)> = facts.into_iter().chain(unverified).collect();
     let rows: String = facts
         .iter()
         .map(|(name, value)| format!("<dt>{name}</dt><dd>{}</dd>", escape(value)))

@@ -27,6 +27,10 @@ pub struct RunInfo {
     pub build: Build,
     /// Every base URL the cases ran against, credentials removed.
     pub targets: Vec<String>,
+    /// The base URLs whose server certificates were not verified (`tls.insecure` /
+    /// `--insecure`): their numbers come from a server whose identity was not checked.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tls_unverified: Vec<String>,
     /// The `PERF_PROFILE` the run was started with, if any.
     pub profile: Option<String>,
     /// The loadgate version that wrote the report.
@@ -63,6 +67,13 @@ impl RunInfo {
             .collect();
         targets.sort();
         targets.dedup();
+        let mut tls_unverified: Vec<String> = cases
+            .iter()
+            .filter(|c| c.tls_unverified)
+            .map(|c| c.target.clone())
+            .collect();
+        tls_unverified.sort();
+        tls_unverified.dedup();
         let root = std::env::var_os("CARGO_MANIFEST_DIR")
             .map(PathBuf::from)
             .or_else(|| std::env::current_dir().ok());
@@ -78,6 +89,7 @@ impl RunInfo {
                 Build::Release
             },
             targets,
+            tls_unverified,
             profile: std::env::var("PERF_PROFILE").ok().filter(|p| !p.is_empty()),
             loadgate_version: env!("CARGO_PKG_VERSION").to_string(),
         }

@@ -55,6 +55,7 @@ fn redact_summary(summary: &mut Summary, redact: &dyn Fn(&str) -> String) {
 fn redact_cause(cause: &ErrorCause, redact: &dyn Fn(&str) -> String) -> ErrorCause {
     match cause {
         ErrorCause::Connect(text) => ErrorCause::Connect(redact(text)),
+        ErrorCause::Tls(text) => ErrorCause::Tls(redact(text)),
         ErrorCause::Transport(text) => ErrorCause::Transport(redact(text)),
         ErrorCause::Check(text) => ErrorCause::Check(redact(text)),
         ErrorCause::InvalidRequest(text) => ErrorCause::InvalidRequest(redact(text)),

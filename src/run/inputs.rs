@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::baseline::{BASELINE_DIR_VAR, BASELINE_VAR, SAVE_BASELINE_VAR};
-use crate::exec::{Case, Kind};
+use crate::exec::{Case, Kind, TlsOptions};
 use crate::fixtures::Fixtures;
 use crate::plan::plan_suite;
 use crate::report::ReportFiles;
@@ -28,6 +28,8 @@ pub struct Config {
     pub thresholds_named: bool,
     /// Overrides every suite's `base_url`.
     pub base_url: Option<String>,
+    /// TLS settings from the command line; each one given wins over a suite's `tls:` key.
+    pub tls: TlsOptions,
     /// Suites with no target run against the embedded reference API (otherwise that is an
     /// error naming the ways to set one).
     pub reference_api: bool,
@@ -71,6 +73,7 @@ impl Config {
                 .map_or_else(|| root.join("thresholds.yaml"), PathBuf::from),
             thresholds_named: std::env::var_os("PERF_THRESHOLDS").is_some(),
             base_url: std::env::var(BASE_URL_VAR).ok(),
+            tls: TlsOptions::default(),
             reference_api: false,
             fixtures: Fixtures::default(),
             report_dir: None,

@@ -30,6 +30,10 @@ pub struct SuiteSpec {
     /// The system under test, started for the suite (or attached to by pid) and sampled for
     /// CPU and memory while each case runs.
     pub target: Option<Spanned<TargetSpec>>,
+    /// TLS for `https://` targets: a CA bundle, a client certificate, skipping verification,
+    /// the server name. The command line's `--cacert`, `--cert`, `--key`, `--insecure` and
+    /// `--servername` win over it.
+    pub tls: Option<Spanned<TlsSpec>>,
     /// Seed for random data, so a run's data can be reproduced.
     pub seed: Option<u64>,
     /// Request settings every case starts from.
@@ -361,6 +365,27 @@ pub struct TargetSpec {
     pub env: Option<Spanned<BTreeMap<String, String>>>,
     /// The command's working directory, relative to the suite file (default: the harness's).
     pub cwd: Option<Spanned<PathBuf>>,
+}
+
+/// A suite's `tls:` block. Paths are relative to the suite file; files are PEM.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TlsSpec {
+    /// CA certificates trusted besides the Mozilla roots (a PEM bundle), e.g. the CA that
+    /// signed a staging server's certificate.
+    pub ca: Option<PathBuf>,
+    /// A client certificate (PEM, the chain from the leaf), for servers that require mutual
+    /// TLS; needs `key`.
+    pub cert: Option<PathBuf>,
+    /// The private key of `cert` (PEM: PKCS#8, PKCS#1 or SEC1).
+    pub key: Option<PathBuf>,
+    /// Accept any server certificate without verifying it (default false). The connection is
+    /// still encrypted; the run's report records that certificates were not verified.
+    #[serde(default)]
+    pub insecure: bool,
+    /// The name the server's certificate must be valid for (and that is sent as SNI) instead
+    /// of the URL's host, e.g. when the URL is an IP address.
+    pub server_name: Option<String>,
 }
 
 /// A command as a program and its arguments: `["python3", "-m", "http.server", "8000"]`.

@@ -186,6 +186,9 @@ fn parse_head(buf: &mut BytesMut, head_request: bool) -> Result<Parsed, Failure>
         Err(httparse::Error::TooManyHeaders) => {
             return Err(broken(format!("more than {MAX_HEADERS} response headers")))
         }
+        // The first bytes of what may be an HTTP/2 frame header: wait for the whole header.
+        Err(_) if buf.len() < 9 && buf[0] == 0 => return Ok(Parsed::Partial),
+        Err(_) if http2_frame(buf) => return Err(broken(crate::exec::tls::HTTP2_ONLY)),
         Err(e) => return Err(broken(format!("invalid response head: {e}"))),
     };
     let status = response.code.unwrap_or_default();
@@ -283,6 +286,13 @@ fn parse_head(buf: &mut BytesMut, head_request: bool) -> Result<Parsed, Failure>
 }
 
 /// `content-length`: digits, or a list of equal ones (`5, 5`).
+/// Whether `buf` starts with an HTTP/2 frame on the connection's stream 0: the `SETTINGS`
+/// a server opens with, or the `GOAWAY` it sends when it reads HTTP/1.1 where it expected
+/// HTTP/2's preface.
+fn http2_frame(buf: &[u8]) -> bool {
+    buf.len() >= 9 && buf[0] == 0 && matches!(buf[3], 0x04 | 0x07) && buf[5..9] == [0, 0, 0, 0]
+}
+
 fn content_length(value: &[u8]) -> Option<u64> {
     let mut length = None;
     for part in value.split(|&b| b == b',') {
@@ -637,6 +647,10 @@ mod tests {
         assert!(error(b"SSH-2.0-OpenSSH\r\n\r\n").contains("invalid response head"));
         assert!(error(b"HTTP/1.1 000 OK\r\nContent-Length: 0\r\n\r\n").contains("status code 000"));
         assert!(error(b"HTTP/1.1 099 X\r\nContent-Length: 0\r\n\r\n").contains("status code 099"));
+        // An HTTP/2 server's SETTINGS, then its GOAWAY for a preface it did not get.
+        let h2 = b"\0\0\x06\x04\0\0\0\0\0\0\x03\0\0\0\x64\0\0\x08\x07\0\0\0\0\0\0\0\0\0\0\0\0\x01";
+        assert_eq!(error(h2), crate::exec::tls::HTTP2_ONLY);
+        assert_eq!(error(&h2[15..]), crate::exec::tls::HTTP2_ONLY);
         let mut many = b"HTTP/1.1 200 OK\r\n".to_vec();
         for i in 0..=MAX_HEADERS {
             many.extend_from_slice(format!("x-{i}: v\r\n").as_bytes());
