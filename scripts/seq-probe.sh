@@ -31,6 +31,7 @@ YAML
 case $build in
     test)
         bin=$(cd "$root" && cargo test -q --test perf --no-run --message-format=json 2>/dev/null \
+            | grep '"kind":\["test"\][^}]*"name":"perf"' \
             | sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' | tail -n 1)
         [ -x "$bin" ] || { echo "seq-probe: cannot find the perf test binary" >&2; exit 1; }
         PERF_SUITES=$work/suites PERF_THRESHOLDS=$work/thresholds.yaml \
