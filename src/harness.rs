@@ -110,7 +110,7 @@ impl Harness {
 
     /// TLS settings for every suite, as the command line's `--cacert`, `--cert`, `--key`,
     /// `--insecure` and `--servername` give them: each one set wins over a suite's `tls:` key.
-    pub fn tls(mut self, options: crate::engine::TlsOptions) -> Self {
+    pub fn tls(mut self, options: crate::tls::TlsOptions) -> Self {
         self.config.tls = options;
         self
     }

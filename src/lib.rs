@@ -48,6 +48,7 @@ pub mod suite;
 pub(crate) mod target;
 pub mod template;
 pub mod thresholds;
+pub(crate) mod tls;
 pub(crate) mod units;
 pub mod verdict;
 

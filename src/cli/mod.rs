@@ -110,8 +110,8 @@ struct TlsArgs {
 
 impl TlsArgs {
     /// The options the flags give, checked: a file that cannot be used is an error naming it.
-    fn options(&self) -> Result<crate::exec::TlsOptions, String> {
-        let options = crate::exec::TlsOptions {
+    fn options(&self) -> Result<crate::tls::TlsOptions, String> {
+        let options = crate::tls::TlsOptions {
             ca: self.cacert.clone(),
             cert: self.cert.clone(),
             key: self.key.clone(),

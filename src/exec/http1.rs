@@ -49,7 +49,7 @@ use tokio_rustls::TlsConnector;
 use super::body::Kept;
 use super::outgoing::Outgoing;
 use super::request::Response;
-use super::tls::{readable_io, Tls};
+use crate::tls::{readable_io, Tls};
 use crate::sample::ErrorCause;
 use response::{Done, Failure};
 

@@ -16,7 +16,6 @@ mod request;
 mod run;
 mod sequential;
 mod tasks;
-mod tls;
 mod users;
 
 use std::sync::Arc;
@@ -24,6 +23,7 @@ use std::time::{Duration, SystemTime};
 
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 
+pub use crate::tls::{Tls, TlsOptions, HTTP2_ONLY};
 pub use burst::BurstPlan;
 pub use concurrent::ConcurrentPlan;
 pub use http1::{Connection, Opened};
@@ -33,7 +33,6 @@ pub use outgoing::{fast_path, Origin, Outgoing};
 pub use request::Response;
 pub use run::{CaseRun, User};
 pub use sequential::SequentialPlan;
-pub use tls::{Tls, TlsOptions, HTTP2_ONLY};
 
 use crate::checks::CheckTally;
 use crate::plan::{CasePlan, KindPlan};

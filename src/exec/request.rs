@@ -220,7 +220,7 @@ pub fn classify(error: &reqwest::Error) -> ErrorCause {
     if error.is_timeout() {
         return ErrorCause::Timeout;
     }
-    if let Some(text) = super::tls::readable_in(error) {
+    if let Some(text) = crate::tls::readable_in(error) {
         return ErrorCause::Tls(text);
     }
     let mut source = std::error::Error::source(error);

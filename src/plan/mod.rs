@@ -20,7 +20,6 @@ pub use steps::{declared_variables, plan_fixture, FixturePlan, FixtureTable, Ste
 pub use target::{plan_target, plan_tls, TargetPlan, TargetProcess};
 
 use crate::data::{DataSet, Order};
-use crate::exec::TlsOptions;
 use crate::fixtures::Fixtures;
 use crate::suite::suggest::Suggestion;
 use crate::suite::{
@@ -29,6 +28,7 @@ use crate::suite::{
 };
 use crate::template::Scope;
 use crate::thresholds::{Bound, Metric, Policy, Thresholds};
+use crate::tls::TlsOptions;
 
 /// Per-request timeout when a suite sets none.
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::FieldError;
-use crate::exec::{Tls, TlsOptions};
 use crate::suite::{Spanned, SuiteSpec, TargetSpec};
+use crate::tls::{Tls, TlsOptions};
 
 /// How long a target may take to answer when the suite sets no `ready_timeout`.
 pub const DEFAULT_READY_TIMEOUT: Duration = Duration::from_secs(30);

@@ -188,7 +188,7 @@ fn parse_head(buf: &mut BytesMut, head_request: bool) -> Result<Parsed, Failure>
         }
         // The first bytes of what may be an HTTP/2 frame header: wait for the whole header.
         Err(_) if buf.len() < 9 && buf[0] == 0 => return Ok(Parsed::Partial),
-        Err(_) if http2_frame(buf) => return Err(broken(crate::exec::tls::HTTP2_ONLY)),
+        Err(_) if http2_frame(buf) => return Err(broken(crate::tls::HTTP2_ONLY)),
         Err(e) => return Err(broken(format!("invalid response head: {e}"))),
     };
     let status = response.code.unwrap_or_default();
@@ -649,8 +649,8 @@ mod tests {
         assert!(error(b"HTTP/1.1 099 X\r\nContent-Length: 0\r\n\r\n").contains("status code 099"));
         // An HTTP/2 server's SETTINGS, then its GOAWAY for a preface it did not get.
         let h2 = b"\0\0\x06\x04\0\0\0\0\0\0\x03\0\0\0\x64\0\0\x08\x07\0\0\0\0\0\0\0\0\0\0\0\0\x01";
-        assert_eq!(error(h2), crate::exec::tls::HTTP2_ONLY);
-        assert_eq!(error(&h2[15..]), crate::exec::tls::HTTP2_ONLY);
+        assert_eq!(error(h2), crate::tls::HTTP2_ONLY);
+        assert_eq!(error(&h2[15..]), crate::tls::HTTP2_ONLY);
         let mut many = b"HTTP/1.1 200 OK\r\n".to_vec();
         for i in 0..=MAX_HEADERS {
             many.extend_from_slice(format!("x-{i}: v\r\n").as_bytes());
