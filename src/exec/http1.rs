@@ -49,8 +49,8 @@ use tokio_rustls::TlsConnector;
 use super::body::Kept;
 use super::outgoing::Outgoing;
 use super::request::Response;
-use crate::tls::{readable_io, Tls};
 use crate::sample::ErrorCause;
+use crate::tls::{readable_io, Tls};
 use response::{Done, Failure};
 
 /// One virtual user's HTTP/1.1 connection: it connects on the first request, sends one request
@@ -184,6 +184,14 @@ impl AsyncWrite for Stream {
 }
 
 impl Link {
+    /// Whether this connection can carry `request`: same host and scheme, and not closed by
+    /// the server since its last request.
+    fn serves(&mut self, request: &Outgoing) -> bool {
+        self.authority == request.authority
+            && self.stream.is_tls() == request.tls
+            && !(self.used && self.gone())
+    }
+
     /// Whether the server closed this idle connection (or sent something unasked): then it
     /// cannot carry a request. Costs no system call unless the socket was signalled readable.
     /// On TLS, records that carry no data (session tickets) are taken in and leave it usable.
@@ -229,12 +237,7 @@ impl Connection {
     /// Opens the connection `request` would use, off the clock, unless it is open already or
     /// every request opens its own: after this, the request's timed span holds no connect.
     pub async fn open(&mut self, request: &Outgoing) -> Result<(), ErrorCause> {
-        let open = self.link.as_mut().is_some_and(|l| {
-            l.authority == request.authority
-                && l.stream.is_tls() == request.tls
-                && !(l.used && l.gone())
-        });
-        if self.fresh || open {
+        if self.fresh || self.link.as_mut().is_some_and(|l| l.serves(request)) {
             return Ok(());
         }
         self.buf.clear();
@@ -332,11 +335,7 @@ async fn exchange(
 ) -> Result<Done, ErrorCause> {
     let mut resent = false;
     loop {
-        if link.as_mut().is_some_and(|l| {
-            l.authority != request.authority
-                || l.stream.is_tls() != request.tls
-                || (l.used && l.gone())
-        }) {
+        if link.as_mut().is_some_and(|l| !l.serves(request)) {
             *link = None;
         }
         let l = match link {

@@ -94,7 +94,8 @@ impl Outgoing {
         Ok(Outgoing::encoded(
             wire,
             &parts.method,
-            (authority, tls),
+            authority,
+            tls,
             timeout,
         ))
     }
@@ -102,7 +103,8 @@ impl Outgoing {
     fn encoded(
         wire: Bytes,
         method: &Method,
-        (authority, tls): (Authority, bool),
+        authority: Authority,
+        tls: bool,
         timeout: Option<Duration>,
     ) -> Self {
         Outgoing {
@@ -268,7 +270,7 @@ impl TryFrom<reqwest::Request> for Outgoing {
             Some(body) => body.as_bytes().unwrap_or_default(),
         };
         let wire = encode(&method, path.as_str(), &headers, body);
-        Ok(Outgoing::encoded(wire, &method, (authority, tls), timeout))
+        Ok(Outgoing::encoded(wire, &method, authority, tls, timeout))
     }
 }
 
@@ -343,8 +345,14 @@ impl Origin {
             headers.insert(ACCEPT, HeaderValue::from_static("*/*"));
         }
         let wire = encode(&method, path.as_str(), &headers, &body);
-        let to = (self.authority.clone(), self.tls);
-        Ok(Outgoing::encoded(wire, &method, to, Some(timeout)))
+        let authority = self.authority.clone();
+        Ok(Outgoing::encoded(
+            wire,
+            &method,
+            authority,
+            self.tls,
+            Some(timeout),
+        ))
     }
 }
 

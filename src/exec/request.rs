@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE};
 
 use super::body::Kept;
-use super::outgoing::{join, Origin, Outgoing};
+use super::outgoing::{fast_path, join, Origin, Outgoing};
 use crate::plan::{BodyPlan, HeaderPlan, RequestPlan, UrlPlan};
 use crate::sample::ErrorCause;
 use crate::template::RenderContext;
@@ -36,6 +36,18 @@ pub enum Rendered {
 }
 
 impl Rendered {
+    /// The request as a user that owns a connection sends it: a reqwest request that can take
+    /// the fast path ([`fast_path`]) is moved onto it; anything else stays as it is, for the
+    /// user's client.
+    pub fn onto_connection(self, cookie_jar: bool) -> Result<Rendered, ErrorCause> {
+        match self {
+            Rendered::Client(request) if fast_path(&request, cookie_jar) => {
+                Outgoing::try_from(request).map(Rendered::Direct)
+            }
+            other => Ok(other),
+        }
+    }
+
     /// Each header it will send, as a lower-case name and the value's bytes.
     pub fn for_each_header(&self, mut f: impl FnMut(&str, &[u8])) {
         match self {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use super::http1::Connection;
-use super::outgoing::{fast_path, Outgoing};
+use super::outgoing::Outgoing;
 use super::request::{prebuild, render, timed, Rendered, Response};
 use super::tasks::Tasks;
 use super::Case;
@@ -206,16 +206,13 @@ impl CaseRun {
         let first = &self.case.main().steps[0];
         let opens = users.iter_mut().map(|user| async move {
             let rendered = self.render_for(user, 0, 0, 0);
+            let rendered = match user.connection {
+                Some(_) => rendered.and_then(|r| r.onto_connection(self.case.cookies)),
+                None => rendered,
+            };
             match (rendered, user.connection.as_mut()) {
                 (Ok(Rendered::Direct(request)), Some(connection)) => {
                     let _ = connection.open(&request).await;
-                }
-                (Ok(Rendered::Client(request)), Some(connection))
-                    if fast_path(&request, self.case.cookies) =>
-                {
-                    if let Ok(request) = Outgoing::try_from(request) {
-                        let _ = connection.open(&request).await;
-                    }
                 }
                 (Ok(Rendered::Client(request)), _) => {
                     let head = user.client.head(request.url().clone());
@@ -321,17 +318,16 @@ impl CaseRun {
             Err(cause) => return self.unsent(cause),
         };
         let keep = step.keep_body.then_some(step.request.max_body);
+        let request = match via.connection {
+            Some(_) => match request.onto_connection(self.case.cookies) {
+                Ok(request) => request,
+                Err(cause) => return self.unsent(cause),
+            },
+            None => request,
+        };
         let (sent, latency, result) = match (request, via.connection) {
-            // Plain HTTP from a user that owns a connection, encoded before the clock.
+            // From a user that owns a connection, encoded before the clock.
             (Rendered::Direct(outgoing), Some(connection)) => connection.send(outgoing, keep).await,
-            (Rendered::Client(request), Some(connection))
-                if fast_path(&request, self.case.cookies) =>
-            {
-                match Outgoing::try_from(request) {
-                    Ok(outgoing) => connection.send(outgoing, keep).await,
-                    Err(cause) => return self.unsent(cause),
-                }
-            }
             (Rendered::Client(request), _) => timed(via.client, request, keep).await,
             (Rendered::Direct(_), None) => {
                 let why = "a request rendered for a user's own connection, sent without one";
